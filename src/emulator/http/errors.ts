@@ -21,5 +21,6 @@ export function graphErrorBody(err: GraphError, requestId: string): unknown {
   return { error: { code: err.code, message: err.message, innerError } };
 }
 
-export const notFound = (what = 'The resource could not be found.') => new GraphError(404, 'itemNotFound', what);
+export const notFound = (what = 'The resource could not be found.') =>
+  new GraphError(404, 'itemNotFound', what);
 export const invalidRequest = (what: string) => new GraphError(400, 'invalidRequest', what);

@@ -24,6 +24,10 @@ export interface RequestContext {
   headers: IncomingHttpHeaders;
   /** The bearer token's identity when the route requires auth (undefined on open routes). */
   auth?: AuthInfo;
+  /** The `request-id` header of this reply (also inside Graph error bodies). */
+  requestId?: string;
+  /** Set for a request dispatched from inside a JSON batch (req/res are then the outer $batch's). */
+  batchItemId?: string;
   /** Request body, read once and cached; rejects with GraphError 413 past the size limit. */
   body(): Promise<Buffer>;
   /** body() parsed as JSON; GraphError 400 invalidRequest on bad JSON. */
@@ -51,4 +55,13 @@ export interface Route {
   auth: 'bearer' | 'none';
   /** SharePoint resource units charged against the tenant's per-minute budget; a function for costs that depend on the request. */
   cost?: number | ((ctx: RequestContext) => number);
+  /** Key in the server's request statistics (default: `${method} ${prefix}${pattern.source}`). */
+  name?: string;
+  /** Which fault scope the route belongs to; default 'graph' under '/v1.0', 'control' under '/_control', else 'content'. */
+  kind?: RouteKind;
+  /** For open routes: the tenant whose budget pays (e.g. the owner of a download URL); none = free. */
+  tenant?: (ctx: RequestContext) => string | undefined;
 }
+
+/** 'auth' (token endpoint) and 'control' (test control API) are never faulted unless asked. */
+export type RouteKind = 'graph' | 'content' | 'auth' | 'control';

@@ -1,0 +1,203 @@
+import { QuickXorHash } from '../content/index.js';
+import { GraphError } from '../http/errors.js';
+import type { RequestContext, Route } from '../http/types.js';
+import type { Drive } from '../model/drive.js';
+import { eTagOf, type EmItem } from '../model/item.js';
+import { toDriveItem } from '../model/serialize.js';
+import { signClaims, verifyClaims } from '../signed-urls.js';
+import { type EmulatorState, findDrive } from '../state.js';
+import type { UploadSession, UploadSessions } from '../upload-sessions.js';
+import { DRIVE_PREFIX, driveFromParams, parseItemAddress, resolveItem, resolveParentAndName } from './address.js';
+import { byOf } from './items.js';
+import { conflictBehavior, header } from './query.js';
+import { serializeContext } from './serialize-context.js';
+
+const PUT_CONTENT = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/content$`);
+const CREATE_SESSION = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/createUploadSession$`);
+
+export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
+const FRAGMENT_UNIT = 320 * 1024;
+const FRAGMENT_MAX = 60 * 1024 * 1024;
+
+/** The address names an existing file to replace, or a parent and a new name. */
+function target(drive: Drive, rest: string): { existing: EmItem | null; parentId: string; name: string } {
+  const addr = parseItemAddress(rest);
+  if (!addr.path) {
+    const item = resolveItem(drive, addr);
+    if (item.children) throw new GraphError(400, 'invalidRequest', 'Cannot upload content to a folder.');
+    return { existing: item, parentId: item.parentId!, name: item.name };
+  }
+  const { parent, name } = resolveParentAndName(drive, addr);
+  return { existing: drive.childOf(parent, name) ?? null, parentId: parent.id, name };
+}
+
+function hashOf(data: Buffer): string {
+  return new QuickXorHash().update(data).digestBase64();
+}
+
+/** Simple PUT uploads and resumable upload sessions. */
+export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Route[] {
+  const sessionUrl = (s: UploadSession) => `${state.baseUrl}/_upload/${signClaims(state.urlKey, { s: s.id })}`;
+  const sessionJson = (s: UploadSession) => ({
+    uploadUrl: sessionUrl(s),
+    expirationDateTime: new Date(s.expiresAt).toISOString(),
+    nextExpectedRanges: [s.total === null ? `${s.received}-` : `${s.received}-${s.total - 1}`],
+  });
+  const findSession = (ctx: RequestContext): UploadSession => {
+    const claims = verifyClaims<{ s: string }>(state.urlKey, ctx.params.token!);
+    const session = claims && sessions.get(claims.s);
+    if (!session) throw new GraphError(404, 'itemNotFound', 'The upload session was not found.');
+    return session;
+  };
+
+  return [
+    {
+      method: 'PUT',
+      prefix: '/v1.0',
+      pattern: PUT_CONTENT,
+      auth: 'bearer',
+      cost: 2,
+      handler: async (ctx) => {
+        const { tenant, drive } = driveFromParams(state, ctx);
+        const body = await ctx.body();
+        if (body.length > SIMPLE_UPLOAD_LIMIT) {
+          throw new GraphError(413, 'requestTooLarge', 'Simple uploads are limited to 4 MiB; use an upload session.');
+        }
+        const t = target(drive, ctx.params.rest!);
+        const ifMatch = header(ctx, 'if-match');
+        const opts = { by: byOf(ctx), hash: hashOf(body), ifMatch };
+        const content = { kind: 'stored' as const, data: Buffer.from(body) };
+        let item: EmItem;
+        let created = false;
+        if (t.existing && !parseItemAddress(ctx.params.rest!).path) {
+          item = drive.setContent(t.existing.id, content, body.length, opts);
+        } else {
+          const conflict = conflictBehavior(ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'), 'replace');
+          ({ item, created } = drive.putFile(t.parentId, t.name, content, body.length, { ...opts, conflict }));
+        }
+        return { status: created ? 201 : 200, json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item') };
+      },
+    },
+    {
+      method: 'POST',
+      prefix: '/v1.0',
+      pattern: CREATE_SESSION,
+      auth: 'bearer',
+      cost: 2,
+      handler: async (ctx) => {
+        const { tenant, drive } = driveFromParams(state, ctx);
+        const raw = (await ctx.body()).length ? await ctx.json<{ item?: Record<string, unknown> }>() : {};
+        const t = target(drive, ctx.params.rest!);
+        const conflict = conflictBehavior(raw.item?.['@microsoft.graph.conflictBehavior'], 'replace');
+        const ifMatch = header(ctx, 'if-match');
+        if (ifMatch && ifMatch !== '*') {
+          if (!t.existing) throw new GraphError(412, 'resourceModified', 'The item does not exist.', 'entityTagDoesNotMatch');
+          if (ifMatch !== eTagOf(t.existing) && ifMatch !== `"c:{${t.existing.id}},${t.existing.ctagVer}"`) {
+            throw new GraphError(412, 'resourceModified', "ETag does not match current item's value", 'entityTagDoesNotMatch');
+          }
+        }
+        if (t.existing && conflict === 'fail') {
+          throw new GraphError(409, 'nameAlreadyExists', `The specified item name already exists. Name: ${t.name}`);
+        }
+        const session = sessions.create({
+          tenantId: tenant.id,
+          driveId: drive.id,
+          parentId: t.parentId,
+          name: t.name,
+          targetId: t.existing && !parseItemAddress(ctx.params.rest!).path ? t.existing.id : null,
+          conflict,
+          ifMatch,
+          expiresAt: Date.now() + state.behaviour.uploadSessionTtlMs,
+        });
+        return { status: 200, json: sessionJson(session) };
+      },
+    },
+    {
+      method: 'GET',
+      prefix: '',
+      pattern: /^\/_upload\/(?<token>[^/]+)$/,
+      auth: 'none',
+      handler: (ctx) => ({ status: 200, json: sessionJson(findSession(ctx)) }),
+    },
+    {
+      method: 'DELETE',
+      prefix: '',
+      pattern: /^\/_upload\/(?<token>[^/]+)$/,
+      auth: 'none',
+      handler: (ctx) => {
+        sessions.delete(findSession(ctx).id);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'PUT',
+      prefix: '',
+      pattern: /^\/_upload\/(?<token>[^/]+)$/,
+      auth: 'none',
+      handler: async (ctx) => {
+        if (ctx.headers.authorization) {
+          throw new GraphError(401, 'unauthenticated', 'Upload URLs are pre-authenticated; send no Authorization header.');
+        }
+        const session = findSession(ctx);
+        const range = parseContentRange(header(ctx, 'content-range'));
+        const body = await ctx.body();
+        if (body.length !== range.end - range.start + 1) {
+          throw new GraphError(400, 'invalidRequest', 'Content-Length does not match Content-Range.');
+        }
+        if (session.total !== null && range.total !== session.total) {
+          throw new GraphError(400, 'invalidRequest', 'The total size changed during the session.');
+        }
+        if (range.start !== session.received) {
+          throw new GraphError(416, 'invalidRange', `Expected a fragment starting at ${session.received}.`);
+        }
+        const last = range.end === range.total - 1;
+        if (body.length > FRAGMENT_MAX) throw new GraphError(413, 'requestTooLarge', 'Fragments must be smaller than 60 MiB.');
+        if (!last && body.length % FRAGMENT_UNIT !== 0) {
+          throw new GraphError(400, 'invalidRequest', 'Fragments must be a multiple of 320 KiB, except the last.');
+        }
+        session.total = range.total;
+        session.chunks.push(Buffer.from(body));
+        session.received += body.length;
+        session.expiresAt = Date.now() + state.behaviour.uploadSessionTtlMs;
+        if (!last) return { status: 202, json: sessionJson(session) };
+        try {
+          return commit(state, sessions, session, ctx);
+        } catch (err) {
+          // The final fragment can be sent again once the client has dealt with the conflict.
+          session.chunks.pop();
+          session.received -= body.length;
+          throw err;
+        }
+      },
+    },
+  ];
+}
+
+function commit(state: EmulatorState, sessions: UploadSessions, session: UploadSession, ctx: RequestContext) {
+  const found = findDrive(state, session.driveId);
+  if (!found) throw new GraphError(404, 'itemNotFound', 'The drive is gone.');
+  const { tenant, drive } = found;
+  const data = Buffer.concat(session.chunks);
+  const opts = { by: byOf(ctx), hash: hashOf(data), ifMatch: session.ifMatch };
+  const content = { kind: 'stored' as const, data };
+  let item: EmItem;
+  let created = false;
+  // A failed commit (409, 412) leaves the session in place, as Graph does, so the client can decide.
+  if (session.targetId) item = drive.setContent(session.targetId, content, data.length, opts);
+  else {
+    ({ item, created } = drive.putFile(session.parentId, session.name, content, data.length, {
+      ...opts,
+      conflict: session.conflict,
+    }));
+  }
+  sessions.delete(session.id);
+  return { status: created ? 201 : 200, json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item') };
+}
+
+export function parseContentRange(raw: string | undefined): { start: number; end: number; total: number } {
+  const m = raw && /^bytes (\d+)-(\d+)\/(\d+)$/.exec(raw.trim());
+  if (!m) throw new GraphError(400, 'invalidRequest', 'A Content-Range header "bytes start-end/total" is required.');
+  const [start, end, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (end < start || end >= total) throw new GraphError(416, 'invalidRange', 'The Content-Range is not valid.');
+  return { start, end, total };
+}

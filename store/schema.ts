@@ -1,0 +1,53 @@
+// The LMDB environment and its sub-databases. Several drives share one environment: every key
+// starts with the drive id, so a drive's data is one contiguous range in each sub-database.
+
+import { type Database, open, type RootDatabase } from 'lmdb';
+import type { ChildValue, Key } from './keys.js';
+import type { DriveState, IndexedItem, IndexOptions } from './types.js';
+
+/** Bumped when the key layout or record shapes change incompatibly. */
+export const SCHEMA_VERSION = 1;
+
+export interface Dbs {
+  env: RootDatabase;
+  items: Database<IndexedItem, Key>;
+  children: Database<ChildValue, Key>;
+  collisions: Database<true, Key>;
+  pending: Database<true, Key>;
+  drives: Database<DriveState, string>;
+  meta: Database<unknown, string>;
+}
+
+export function openDbs(path: string, opts: IndexOptions = {}): Dbs {
+  const env = open({
+    path,
+    // Room for the sub-databases other parts of the store (block cache, upload journal) add.
+    maxDbs: 32,
+    noSync: opts.noSync ?? false,
+    ...(opts.maxReaders === undefined ? {} : { maxReaders: opts.maxReaders }),
+  });
+  // Records share msgpack structures (keys written once per shape, not per record); the option
+  // is not inherited from the environment, so each openDB names its own structures key.
+  const dbs: Dbs = {
+    env,
+    items: env.openDB('items', { sharedStructuresKey: Symbol.for('structures') }),
+    children: env.openDB('children', {}),
+    collisions: env.openDB('collisions', {}),
+    pending: env.openDB('pending', {}),
+    drives: env.openDB('drives', {}),
+    meta: env.openDB('meta', {}),
+  };
+  checkSchema(dbs);
+  return dbs;
+}
+
+function checkSchema(dbs: Dbs): void {
+  const found = dbs.meta.get('schema');
+  if (found === undefined) {
+    dbs.meta.putSync('schema', SCHEMA_VERSION);
+    return;
+  }
+  if (found !== SCHEMA_VERSION) {
+    throw new Error(`index schema ${String(found)} is not the supported ${SCHEMA_VERSION}; remove the index to rebuild it`);
+  }
+}
