@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { startEmulator } from '../emulator/index.js';
 import type { FaultPatch } from '../emulator/index.js';
+import { startEmulator } from '../emulator/index.js';
 import { waitForShutdown } from './shutdown.js';
 
-const int = (what: string, min = 0) => (raw: string) => {
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}.`);
-  return n;
-};
+const int =
+  (what: string, min = 0) =>
+  (raw: string) => {
+    const n = Number(raw.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${what} must be a whole number >= ${min}.`);
+    return n;
+  };
 const prob = (raw: string) => {
   const n = Number(raw);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a probability must be between 0 and 1.');
@@ -61,7 +64,8 @@ export function registerEmulatorCommand(program: Command): void {
         pReset: flags.pReset,
         pTruncate: flags.pTruncate,
       };
-      if (!flags.json) process.stderr.write(`Generating a tenant with a ${flags.items.toLocaleString()}-item library...\n`);
+      if (!flags.json)
+        process.stderr.write(`Generating a tenant with a ${flags.items.toLocaleString()}-item library...\n`);
       const emulator = await startEmulator({
         items: flags.items,
         seed: flags.seed,
@@ -74,7 +78,9 @@ export function registerEmulatorCommand(program: Command): void {
       const i = emulator.info;
       if (flags.json) {
         const { caPem: _pem, authorityMetadata: _meta, ...line } = i;
-        process.stdout.write(`${JSON.stringify({ ...line, drives: i.drives.map(({ siteName: _s, ...d }) => d) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...line, drives: i.drives.map(({ siteName: _s, ...d }) => d) })}\n`,
+        );
       } else {
         const lines = [
           `Emulator ready in ${(emulator.buildMs / 1000).toFixed(1)} s at ${i.baseUrl}/v1.0`,

@@ -1,16 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAuthServices } from './auth/routes.js';
-import { authRoutes } from './auth/routes.js';
+import { msalAuthorityMetadata } from './auth/metadata.js';
+import { authRoutes, createAuthServices } from './auth/routes.js';
 import type { AuthServices } from './auth/token-endpoint.js';
 import { warmSeededHash } from './content/index.js';
-import { FaultPlan, type FaultPatch } from './http/faults.js';
+import { type FaultPatch, FaultPlan } from './http/faults.js';
 import { type EmulatorLog, stderrErrorLog } from './http/log.js';
 import { type EmulatorServer, startEmulatorServer } from './http/server.js';
 import type { ThrottleOptions } from './http/throttle.js';
 import { loadOrCreateTls } from './http/tls.js';
-import { msalAuthorityMetadata } from './auth/metadata.js';
 import { buildTenant, defaultTenantSpec, type TenantSpec } from './layout.js';
 import type { Tenant } from './model/tenant.js';
 import { contentRoutes } from './routes/content.js';
@@ -43,7 +42,11 @@ export interface EmulatorOptions {
   /** CA PEM(s) to trust when POSTing to https webhook receivers. */
   webhookCa?: string | string[];
   /** Subscription limits: validation and notification timeouts, retry policy (tests shorten them). */
-  subscriptions?: { validationTimeoutMs?: number; notificationTimeoutMs?: number; retryInitialDelayMs?: number };
+  subscriptions?: {
+    validationTimeoutMs?: number;
+    notificationTimeoutMs?: number;
+    retryInitialDelayMs?: number;
+  };
   log?: EmulatorLog;
 }
 
@@ -127,7 +130,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     ca: opts.webhookCa,
     validationTimeoutMs: opts.subscriptions?.validationTimeoutMs,
     notificationTimeoutMs: opts.subscriptions?.notificationTimeoutMs,
-    retry: opts.subscriptions?.retryInitialDelayMs ? { initialDelayMs: opts.subscriptions.retryInitialDelayMs } : undefined,
+    retry: opts.subscriptions?.retryInitialDelayMs
+      ? { initialDelayMs: opts.subscriptions.retryInitialDelayMs }
+      : undefined,
   });
 
   const uploads = new UploadSessions();

@@ -36,7 +36,11 @@ export function defaultTenantSpec(items: number, seed: number, tenantId: string)
     name: 'contoso',
     seed,
     sites: [
-      { name: 'Company', displayName: 'Contoso Company', libraries: [{ name: 'Documents', items, hugeFileBytes: 2 ** 30 }] },
+      {
+        name: 'Company',
+        displayName: 'Contoso Company',
+        libraries: [{ name: 'Documents', items, hugeFileBytes: 2 ** 30 }],
+      },
       {
         name: 'Finance',
         displayName: 'Finance',
@@ -45,7 +49,11 @@ export function defaultTenantSpec(items: number, seed: number, tenantId: string)
           { name: 'Invoices', items: small(1_000) },
         ],
       },
-      { name: 'Projects', displayName: 'Projects', libraries: [{ name: 'Shared Documents', items: small(500) }] },
+      {
+        name: 'Projects',
+        displayName: 'Projects',
+        libraries: [{ name: 'Shared Documents', items: small(500) }],
+      },
     ],
     user: { displayName: 'Adele Vance', mail: 'adele@contoso.example', items: small(300) },
   };

@@ -1,7 +1,7 @@
-import type { Drive } from './model/drive.js';
-import type { Tenant } from './model/tenant.js';
 import { GraphError } from './http/errors.js';
 import type { RequestContext } from './http/types.js';
+import type { Drive } from './model/drive.js';
+import type { Tenant } from './model/tenant.js';
 
 /** Knobs of the emulator's Graph behaviour that are not faults (faults live in the fault plan). */
 export interface BehaviourOptions {
@@ -60,7 +60,10 @@ export function tenantOf(state: EmulatorState, ctx: RequestContext): Tenant {
   return tenant;
 }
 
-export function findDrive(state: EmulatorState, driveId: string): { tenant: Tenant; drive: Drive } | undefined {
+export function findDrive(
+  state: EmulatorState,
+  driveId: string,
+): { tenant: Tenant; drive: Drive } | undefined {
   for (const tenant of state.tenants.values()) {
     const drive = tenant.drive(driveId);
     if (drive) return { tenant, drive };

@@ -15,7 +15,16 @@ export interface StormOptions {
   maxFileBytes?: number;
 }
 
-export type StormOp = 'createFile' | 'createFolder' | 'edit' | 'rename' | 'caseRename' | 'move' | 'moveFolder' | 'delete' | 'deleteFolder';
+export type StormOp =
+  | 'createFile'
+  | 'createFolder'
+  | 'edit'
+  | 'rename'
+  | 'caseRename'
+  | 'move'
+  | 'moveFolder'
+  | 'delete'
+  | 'deleteFolder';
 
 const DEFAULT_WEIGHTS: Record<StormOp, number> = {
   createFile: 20,
@@ -70,7 +79,11 @@ export function runStorm(drive: Drive, opts: StormOptions): StormResult {
 
   for (let n = 0; n < opts.count; n++) {
     let r = rand() * total;
-    const op = ops.find((k) => (r -= weights[k]) < 0) ?? 'createFile';
+    const op =
+      ops.find((k) => {
+        r -= weights[k];
+        return r < 0;
+      }) ?? 'createFile';
     const done = apply(op);
     if (done) {
       applied[op] = (applied[op] ?? 0) + 1;
@@ -83,7 +96,10 @@ export function runStorm(drive: Drive, opts: StormOptions): StormResult {
       case 'createFile': {
         const parent = pick('folder', true)!;
         const data = bytes();
-        const { item } = drive.putFile(parent.id, name('.txt'), { kind: 'stored', data }, data.length, { by, conflict: 'rename' });
+        const { item } = drive.putFile(parent.id, name('.txt'), { kind: 'stored', data }, data.length, {
+          by,
+          conflict: 'rename',
+        });
         ids.push(item.id);
         return true;
       }
@@ -100,7 +116,12 @@ export function runStorm(drive: Drive, opts: StormOptions): StormResult {
           drive.setContent(file.id, { kind: 'stored', data }, data.length, { by });
         } else {
           // Same size, new bytes: a cache keyed by size or mtime alone would serve stale data.
-          drive.setContent(file.id, { kind: 'seeded', phase: phaseFor(opts.seed, file.id, file.ctagVer + 1) }, file.size, { by });
+          drive.setContent(
+            file.id,
+            { kind: 'seeded', phase: phaseFor(opts.seed, file.id, file.ctagVer + 1) },
+            file.size,
+            { by },
+          );
         }
         return true;
       }
@@ -113,7 +134,9 @@ export function runStorm(drive: Drive, opts: StormOptions): StormResult {
       case 'caseRename': {
         const item = pick('any');
         if (!item) return false;
-        const flipped = [...item.name].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+        const flipped = [...item.name]
+          .map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()))
+          .join('');
         if (flipped === item.name) return false;
         drive.update(item.id, { name: flipped }, { by });
         return true;

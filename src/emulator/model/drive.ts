@@ -183,7 +183,12 @@ export class Drive {
     if (ifMatch.trim() === eTagOf(item) || tags.includes(eTagOf(item))) return;
     const ctag = `"c:{${item.id}},${item.ctagVer}"`;
     if (ifMatch.trim() === ctag) return;
-    throw new GraphError(412, 'resourceModified', 'ETag does not match current item\'s value', 'entityTagDoesNotMatch');
+    throw new GraphError(
+      412,
+      'resourceModified',
+      "ETag does not match current item's value",
+      'entityTagDoesNotMatch',
+    );
   }
 
   /** Picks the name to create under `parent`, applying conflictBehavior; returns the item to replace, if any. */
@@ -260,7 +265,12 @@ export class Drive {
       return { item: this.setContent(existing.id, content, size, { ...opts, now }), created: false };
     }
     if (opts.ifMatch !== undefined && opts.ifMatch !== '*') {
-      throw new GraphError(412, 'resourceModified', 'The item does not exist any more', 'entityTagDoesNotMatch');
+      throw new GraphError(
+        412,
+        'resourceModified',
+        'The item does not exist any more',
+        'entityTagDoesNotMatch',
+      );
     }
     if (existing) this.remove(existing.id, { now, by: opts.by });
     const item = makeItem(randomItemId(), name, parent.id, false, content, size, now, opts.by ?? 'User');
@@ -306,10 +316,12 @@ export class Drive {
     opts: { by?: string; now?: number; ifMatch?: string; conflict?: ConflictBehavior } = {},
   ): EmItem {
     const item = this.get(id);
-    if (item === this.root) throw new GraphError(400, 'invalidRequest', 'The root cannot be renamed or moved.');
+    if (item === this.root)
+      throw new GraphError(400, 'invalidRequest', 'The root cannot be renamed or moved.');
     this.checkIfMatch(item, opts.ifMatch);
     const newName = patch.name === undefined ? item.name : validateName(patch.name);
-    const newParent = patch.parentId === undefined ? this.get(item.parentId!) : this.parentFolder(patch.parentId);
+    const newParent =
+      patch.parentId === undefined ? this.get(item.parentId!) : this.parentFolder(patch.parentId);
     if (isFolder(item) && this.isAncestor(item, newParent)) {
       throw new GraphError(400, 'invalidRequest', 'A folder cannot be moved into itself or its descendants.');
     }

@@ -1,7 +1,7 @@
 import type { Drive } from './drive.js';
+import { makeItem } from './drive.js';
 import { seededItemId } from './ids.js';
 import type { Content, EmItem } from './item.js';
-import { makeItem } from './drive.js';
 import { foldName } from './names.js';
 import { rng } from './rng.js';
 
@@ -17,15 +17,61 @@ export interface GenerateOptions {
 }
 
 const FOLDER_WORDS = [
-  'Projects', 'Finance', 'HR', 'Legal', 'Marketing', 'Sales', 'Engineering', 'Operations', 'Contracts',
-  'Invoices', 'Reports', 'Archive', 'Templates', 'Meetings', 'Board', 'Clients', 'Suppliers', 'Research',
-  'Design', 'Policies', 'Training', 'Budget', 'Planning', 'Audit', 'Tenders', 'Photos', 'Café Ideas',
-  'Übersicht', 'Documentos', '報告', 'Ops 🚀',
+  'Projects',
+  'Finance',
+  'HR',
+  'Legal',
+  'Marketing',
+  'Sales',
+  'Engineering',
+  'Operations',
+  'Contracts',
+  'Invoices',
+  'Reports',
+  'Archive',
+  'Templates',
+  'Meetings',
+  'Board',
+  'Clients',
+  'Suppliers',
+  'Research',
+  'Design',
+  'Policies',
+  'Training',
+  'Budget',
+  'Planning',
+  'Audit',
+  'Tenders',
+  'Photos',
+  'Café Ideas',
+  'Übersicht',
+  'Documentos',
+  '報告',
+  'Ops 🚀',
 ];
 const FILE_WORDS = [
-  'Report', 'Invoice', 'Minutes', 'Budget', 'Plan', 'Contract', 'Proposal', 'Summary', 'Notes', 'Draft',
-  'Final', 'Review', 'Forecast', 'Presentation', 'Agenda', 'Memo', 'Scan', 'Offer', 'Résumé', 'Chart',
+  'Report',
+  'Invoice',
+  'Minutes',
+  'Budget',
+  'Plan',
+  'Contract',
+  'Proposal',
+  'Summary',
+  'Notes',
+  'Draft',
+  'Final',
+  'Review',
+  'Forecast',
+  'Presentation',
+  'Agenda',
+  'Memo',
+  'Scan',
+  'Offer',
+  'Résumé',
+  'Chart',
 ];
+const DEEP_TRAIL = ['Migrated', 'FileServer01', 'Departments', 'Finance', 'Closing', '2019', 'Q4', 'Working papers'];
 const EXTS = ['docx', 'xlsx', 'pptx', 'pdf', 'txt', 'csv', 'png', 'jpg', 'md', 'zip', 'json'];
 
 /**
@@ -74,8 +120,13 @@ export function generateLibrary(drive: Drive, opts: GenerateOptions): void {
     for (let w = 0; w < wide && n < target; w++) {
       const folder = add(archive, `Scans ${2019 + w}`, true);
       const count = Math.min(target - n, 10_000 + Math.floor(rand() * 5_000));
-      for (let i = 0; i < count; i++) add(folder, `Scan ${String(i).padStart(6, '0')}.pdf`, false, fileSize());
+      for (let i = 0; i < count; i++)
+        add(folder, `Scan ${String(i).padStart(6, '0')}.pdf`, false, fileSize());
     }
+    // And one deep trail (a migrated file share): the fan-out below alone can stop at 5 levels.
+    let deep = archive;
+    for (const name of DEEP_TRAIL) if (n < target) deep = add(deep, name, true);
+    if (n < target) add(deep, fileName(0), false, fileSize());
   }
 
   // Breadth-first fan-out: depth decides how many subfolders, a heavy tail decides how many files.

@@ -1,6 +1,7 @@
 import type * as MG from '@microsoft/microsoft-graph-types';
 import type { Drive } from './drive.js';
 import { cTagOf, type EmItem, eTagOf, mimeTypeFor } from './item.js';
+import { iso } from './iso.js';
 import type { Site, Tenant } from './tenant.js';
 
 export interface SerializeContext {
@@ -11,11 +12,12 @@ export interface SerializeContext {
   downloadUrl?: (item: EmItem) => string;
   /** Folder paths already computed for this response: siblings share their parent's path. */
   pathCache?: Map<string, string>;
+  /** Properties the response will keep ($select); others need not be computed. */
+  select?: Set<string> | null;
 }
 
 export type Shape = 'item' | 'delta';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function folderPath(ctx: SerializeContext, folderId: string): string {
   let path = ctx.pathCache?.get(folderId);
@@ -27,18 +29,33 @@ function folderPath(ctx: SerializeContext, folderId: string): string {
   return path;
 }
 
+/** The encoded web URL of a folder, cached: siblings share it, and encoding is the costly part. */
+function folderWebUrl(ctx: SerializeContext, folderId: string): string {
+  const key = `w:${folderId}`;
+  let url = ctx.pathCache?.get(key);
+  if (url === undefined) {
+    const path = folderPath(ctx, folderId);
+    const lib = `${ctx.site.webUrl}/${encodeURIComponent(ctx.drive.info.name)}`;
+    url = path ? `${lib}/${path.split('/').map(encodeURIComponent).join('/')}` : lib;
+    ctx.pathCache?.set(key, url);
+  }
+  return url;
+}
+
 function webUrlOf(ctx: SerializeContext, item: EmItem): string {
-  const parentPath = item.parentId ? folderPath(ctx, item.parentId) : '';
-  const path = item.parentId === null ? '' : parentPath ? `${parentPath}/${item.name}` : item.name;
-  const lib = encodeURIComponent(ctx.drive.info.name);
-  return `${ctx.site.webUrl}/${lib}${path ? `/${path.split('/').map(encodeURIComponent).join('/')}` : ''}`;
+  if (item.parentId === null) return folderWebUrl(ctx, item.id);
+  return `${folderWebUrl(ctx, item.parentId)}/${encodeURIComponent(item.name)}`;
 }
 
 /**
  * A driveItem in business shape. Delta differs on purpose, as Graph's does: no `path` in
  * parentReference, no cTag, and deleted items carry neither name nor cTag.
  */
-export function toDriveItem(ctx: SerializeContext, item: EmItem, shape: Shape): MG.DriveItem & Record<string, unknown> {
+export function toDriveItem(
+  ctx: SerializeContext,
+  item: EmItem,
+  shape: Shape,
+): MG.DriveItem & Record<string, unknown> {
   const drive = ctx.drive;
   const parentReference: MG.ItemReference = { driveType: drive.info.driveType, driveId: drive.id };
   if (item.parentId) {
@@ -57,20 +74,25 @@ export function toDriveItem(ctx: SerializeContext, item: EmItem, shape: Shape): 
       fileSystemInfo: { lastModifiedDateTime: iso(item.modifiedAt) },
     };
   }
-  const by = { user: { displayName: item.modifiedBy } };
+  const sel = ctx.select;
+  const created = iso(item.createdAt);
+  const modified = iso(item.modifiedAt);
   const out: MG.DriveItem & Record<string, unknown> = {
-    createdDateTime: iso(item.createdAt),
+    createdDateTime: created,
     eTag: eTagOf(item),
     id: item.id,
-    lastModifiedDateTime: iso(item.modifiedAt),
+    lastModifiedDateTime: modified,
     name: item.parentId === null ? 'root' : item.name,
-    webUrl: webUrlOf(ctx, item),
     size: item.size,
-    createdBy: { user: { displayName: 'Generator' } },
-    lastModifiedBy: by,
     parentReference,
-    fileSystemInfo: { createdDateTime: iso(item.createdAt), lastModifiedDateTime: iso(item.modifiedAt) },
   };
+  // The costly parts only when the response keeps them.
+  if (!sel || sel.has('webUrl')) out.webUrl = webUrlOf(ctx, item);
+  if (!sel || sel.has('createdBy')) out.createdBy = { user: { displayName: 'Generator' } };
+  if (!sel || sel.has('lastModifiedBy')) out.lastModifiedBy = { user: { displayName: item.modifiedBy } };
+  if (!sel || sel.has('fileSystemInfo')) {
+    out.fileSystemInfo = { createdDateTime: created, lastModifiedDateTime: modified };
+  }
   if (shape === 'item' && item.children === null) out.cTag = cTagOf(item);
   if (item.children) {
     out.folder = { childCount: item.children.size };

@@ -47,7 +47,11 @@ export class Tenant {
     return site;
   }
 
-  addDrive(site: Site, name: string, opts: { quotaTotal?: number; driveType?: DriveInfo['driveType'] } = {}): Drive {
+  addDrive(
+    site: Site,
+    name: string,
+    opts: { quotaTotal?: number; driveType?: DriveInfo['driveType'] } = {},
+  ): Drive {
     const id = driveIdFrom(`${site.id}/${name}`);
     const drive = new Drive(
       {
@@ -71,7 +75,12 @@ export class Tenant {
   addUser(displayName: string, mail: string): User {
     const site = this.addSite(`personal-${mail.split('@')[0]}`, `${displayName} OneDrive`);
     const drive = this.addDrive(site, 'OneDrive', { driveType: 'business', quotaTotal: 1024 ** 4 });
-    const user: User = { id: guidFrom(`${this.id}/user/${mail}`).toLowerCase(), displayName, mail, driveId: drive.id };
+    const user: User = {
+      id: guidFrom(`${this.id}/user/${mail}`).toLowerCase(),
+      displayName,
+      mail,
+      driveId: drive.id,
+    };
     this.users.set(user.id, user);
     return user;
   }

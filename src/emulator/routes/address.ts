@@ -63,7 +63,8 @@ export function resolveItem(drive: Drive, addr: ItemAddress): EmItem {
 /** For PUT/createUploadSession by path: the parent folder and the new item's name. */
 export function resolveParentAndName(drive: Drive, addr: ItemAddress): { parent: EmItem; name: string } {
   const base = drive.get(addr.base);
-  if (!addr.path || addr.path.length === 0) throw new GraphError(400, 'invalidRequest', 'A file name is required.');
+  if (!addr.path || addr.path.length === 0)
+    throw new GraphError(400, 'invalidRequest', 'A file name is required.');
   const parent = drive.byPath(base, addr.path.slice(0, -1));
   if (!parent.children) throw notFound('The parent is not a folder.');
   return { parent, name: addr.path[addr.path.length - 1]! };

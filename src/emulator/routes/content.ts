@@ -1,7 +1,7 @@
 import { seededStream } from '../content/index.js';
 import { GraphError } from '../http/errors.js';
 import type { Reply, RequestContext, Route } from '../http/types.js';
-import { cTagOf, eTagOf, type EmItem, mimeTypeFor } from '../model/item.js';
+import { cTagOf, type EmItem, eTagOf, mimeTypeFor } from '../model/item.js';
 import { verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
 import { DRIVE_PREFIX, driveFromParams, parseItemAddress, resolveItem } from './address.js';
@@ -25,8 +25,12 @@ export function contentRoutes(state: EmulatorState): Route[] {
         const item = resolveItem(drive, parseItemAddress(ctx.params.rest!));
         if (item.children) throw new GraphError(400, 'invalidRequest', 'Folders have no content.');
         const inm = header(ctx, 'if-none-match');
-        if (inm && (inm === eTagOf(item) || inm === cTagOf(item))) return { status: 304, headers: { ETag: cTagOf(item) } };
-        return { status: 302, headers: { Location: downloadUrlFor(state, tenant, drive, item), 'Content-Length': 0 } };
+        if (inm && (inm === eTagOf(item) || inm === cTagOf(item)))
+          return { status: 304, headers: { ETag: cTagOf(item) } };
+        return {
+          status: 302,
+          headers: { Location: downloadUrlFor(state, tenant, drive, item), 'Content-Length': 0 },
+        };
       },
     },
     {
@@ -64,7 +68,8 @@ function serveDownload(state: EmulatorState, ctx: RequestContext): Reply {
   }
   const found = findDrive(state, claims.d);
   const item = found?.drive.items.get(claims.i);
-  if (!found || !item || item.deleted || item.children) throw new GraphError(404, 'itemNotFound', 'The item is gone.');
+  if (!found || !item || item.deleted || item.children)
+    throw new GraphError(404, 'itemNotFound', 'The item is gone.');
   return rangeReply(state, item, ctx);
 }
 
@@ -101,7 +106,7 @@ function rangeReply(state: EmulatorState, item: EmItem, ctx: RequestContext): Re
   const content = item.content!;
   if (size === 0) return { status, headers, body: Buffer.alloc(0) };
   if (content.kind === 'stored') return { status, headers, body: content.data.subarray(start, end + 1) };
-  return { status, headers, body: seededStream(content.phase, size, start, end) };
+  return { status, headers, body: seededStream(content.phase, size, start, end, { chunkSize: 1024 * 1024 }) };
 }
 
 /** One `bytes=a-b` / `a-` / `-n` range; null when absent or multi-range (served whole, as servers may). */
@@ -120,4 +125,3 @@ export function parseRange(header: string, size: number): [number, number] | nul
   if (start >= size || end < start) return 'unsatisfiable';
   return [start, end];
 }
-

@@ -1,11 +1,11 @@
 import { readSeeded } from '../content/index.js';
-import type { FaultPatch, FaultPlan } from '../http/faults.js';
 import { GraphError } from '../http/errors.js';
+import type { FaultPatch, FaultPlan } from '../http/faults.js';
 import type { RequestContext, Route } from '../http/types.js';
 import type { Drive } from '../model/drive.js';
-import { cTagOf, eTagOf, type EmItem } from '../model/item.js';
-import { runStorm, type StormOptions } from '../storm.js';
+import { cTagOf, type EmItem, eTagOf } from '../model/item.js';
 import { type EmulatorState, findDrive } from '../state.js';
+import { runStorm, type StormOptions } from '../storm.js';
 
 /** What the control API can reach besides the tenants. */
 export interface ControlDeps {
@@ -79,12 +79,23 @@ export function controlRoutes(state: EmulatorState, deps: ControlDeps): Route[] 
       const drives = [];
       for (const tenant of state.tenants.values()) {
         for (const d of tenant.drives.values()) {
-          drives.push({ id: d.id, name: d.info.name, siteId: d.info.siteId, tenantId: tenant.id, items: d.liveFiles + d.liveFolders - 1, rootId: d.root.id, latestSeq: d.latestSeq });
+          drives.push({
+            id: d.id,
+            name: d.info.name,
+            siteId: d.info.siteId,
+            tenantId: tenant.id,
+            items: d.liveFiles + d.liveFolders - 1,
+            rootId: d.root.id,
+            latestSeq: d.latestSeq,
+          });
         }
       }
       return { status: 200, json: { value: drives } };
     }),
-    route('GET', /^\/drives\/(?<driveId>[^/]+)\/truth$/, (ctx) => ({ status: 200, json: { value: truthOf(driveOf(ctx)) } })),
+    route('GET', /^\/drives\/(?<driveId>[^/]+)\/truth$/, (ctx) => ({
+      status: 200,
+      json: { value: truthOf(driveOf(ctx)) },
+    })),
     route('GET', /^\/drives\/(?<driveId>[^/]+)\/items\/(?<itemId>[^/]+)\/bytes$/, (ctx) => {
       const drive = driveOf(ctx);
       const item = drive.get(ctx.params.itemId!);
@@ -95,7 +106,11 @@ export function controlRoutes(state: EmulatorState, deps: ControlDeps): Route[] 
         item.content.kind === 'stored'
           ? item.content.data.subarray(start, end + 1)
           : readSeeded(item.content.phase, item.size, start, end);
-      return { status: 200, headers: { 'Content-Type': 'application/octet-stream', ETag: cTagOf(item) }, body };
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'application/octet-stream', ETag: cTagOf(item) },
+        body,
+      };
     }),
     route('POST', /^\/drives\/(?<driveId>[^/]+)\/ops$/, async (ctx) => {
       const drive = driveOf(ctx);
@@ -105,7 +120,8 @@ export function controlRoutes(state: EmulatorState, deps: ControlDeps): Route[] 
     route('POST', /^\/drives\/(?<driveId>[^/]+)\/storm$/, async (ctx) => {
       const drive = driveOf(ctx);
       const opts = await ctx.json<StormOptions>();
-      if (!Number.isInteger(opts.count) || opts.count < 0) throw new GraphError(400, 'invalidRequest', 'count must be a whole number.');
+      if (!Number.isInteger(opts.count) || opts.count < 0)
+        throw new GraphError(400, 'invalidRequest', 'count must be a whole number.');
       return { status: 200, json: runStorm(drive, { ...opts, seed: opts.seed ?? 1 }) };
     }),
     route('POST', /^\/drives\/(?<driveId>[^/]+)\/invalidate-tokens$/, (ctx) => {
@@ -113,19 +129,24 @@ export function controlRoutes(state: EmulatorState, deps: ControlDeps): Route[] 
       return { status: 204 };
     }),
     route('GET', /^\/faults$/, () => ({ status: 200, json: deps.faults.getFaults() })),
-    route('PATCH', /^\/faults$/, async (ctx) => ({ status: 200, json: deps.faults.setFaults(await ctx.json<FaultPatch>()) })),
+    route('PATCH', /^\/faults$/, async (ctx) => ({
+      status: 200,
+      json: deps.faults.setFaults(await ctx.json<FaultPatch>()),
+    })),
     route('POST', /^\/tokens\/expire$/, () => {
       deps.expireAccessTokens();
       return { status: 204 };
     }),
     route('POST', /^\/devicecode\/approve$/, async (ctx) => {
       const { user_code } = await ctx.json<{ user_code: string }>();
-      if (!deps.approveDeviceCode(user_code)) throw new GraphError(404, 'itemNotFound', 'No pending device code.');
+      if (!deps.approveDeviceCode(user_code))
+        throw new GraphError(404, 'itemNotFound', 'No pending device code.');
       return { status: 204 };
     }),
     route('POST', /^\/subscriptions\/(?<id>[^/]+)\/lifecycle$/, async (ctx) => {
       const { event } = await ctx.json<{ event: string }>();
-      if (!(await deps.emitLifecycle(ctx.params.id!, event))) throw new GraphError(404, 'itemNotFound', 'No such subscription.');
+      if (!(await deps.emitLifecycle(ctx.params.id!, event)))
+        throw new GraphError(404, 'itemNotFound', 'No such subscription.');
       return { status: 204 };
     }),
     route('GET', /^\/stats$/, () => ({ status: 200, json: deps.stats() })),
@@ -143,7 +164,8 @@ export type RemoteOp =
 
 function applyOp(drive: Drive, op: RemoteOp): EmItem {
   const by = 'Remote User';
-  const find = (ref: string): EmItem => (ref.startsWith('/') ? drive.byPath(drive.root, ref.split('/')) : drive.get(ref));
+  const find = (ref: string): EmItem =>
+    ref.startsWith('/') ? drive.byPath(drive.root, ref.split('/')) : drive.get(ref);
   const data = (o: { text?: string; base64?: string }) =>
     o.base64 !== undefined ? Buffer.from(o.base64, 'base64') : Buffer.from(o.text ?? '', 'utf8');
   switch (op.op) {
@@ -151,7 +173,10 @@ function applyOp(drive: Drive, op: RemoteOp): EmItem {
       return drive.createFolder(find(op.parent).id, op.name, { by });
     case 'createFile': {
       const bytes = data(op);
-      return drive.putFile(find(op.parent).id, op.name, { kind: 'stored', data: bytes }, bytes.length, { by, conflict: 'fail' }).item;
+      return drive.putFile(find(op.parent).id, op.name, { kind: 'stored', data: bytes }, bytes.length, {
+        by,
+        conflict: 'fail',
+      }).item;
     }
     case 'write': {
       const bytes = data(op);

@@ -46,7 +46,8 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
     cursor = { ...fresh(state, drive, ctx, now), mode: 'inc', cursor: drive.seqAfterTime(time) - 1 };
   } else {
     const decoded = decodeCursor(rawToken);
-    if (!decoded || decoded.driveId !== drive.id) throw new GraphError(400, 'invalidRequest', 'Invalid delta token.');
+    if (!decoded || decoded.driveId !== drive.id)
+      throw new GraphError(400, 'invalidRequest', 'Invalid delta token.');
     cursor = decoded;
     if (cursor.mode === 'done') cursor = { ...cursor, mode: 'inc' };
   }
@@ -54,7 +55,7 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   const expired =
     rawToken !== null &&
     (cursor.instance !== state.instance ||
-      cursor.cursor < drive.minValidSeq ||
+      cursor.epoch < drive.minValidSeq ||
       now - cursor.issuedAt > state.behaviour.deltaTokenRetentionMs);
   if (expired || (rawToken !== null && state.misbehave.takeForcedResync())) {
     const restart: DeltaCursor = { ...fresh(state, drive, ctx, now), select: cursor.select, top: cursor.top };
@@ -71,15 +72,23 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   const r = rand();
   // Page sizes vary as Graph's do: mostly near $top, sometimes tiny, sometimes empty.
   const pageSize =
-    r < state.behaviour.deltaEmptyPageRatio ? 0 : r < 0.1 ? 1 + Math.floor(rand() * 10) : Math.ceil(cursor.top * (0.5 + rand() / 2));
+    r < state.behaviour.deltaEmptyPageRatio
+      ? 0
+      : r < 0.1
+        ? Math.min(cursor.top, 1 + Math.floor(rand() * 10))
+        : Math.ceil(cursor.top * (0.5 + rand() / 2));
   const page = deltaPage(drive, cursor, {
     pageSize,
+    maxItems: cursor.top,
     maxScan: Math.max(pageSize * 4, 64),
     excludeParents: /deltaExcludeParent/i.test(header(ctx, 'prefer') ?? ''),
     shuffle: (items) => shuffle(items, rand),
   });
   const sctx = serializeContext(state, tenant, drive, false);
-  const value = page.items.map((item: EmItem) => applySelect(toDriveItem(sctx, item, 'delta'), cursor.select));
+  sctx.select = cursor.select ? new Set(cursor.select) : null;
+  const value = page.items.map((item: EmItem) =>
+    applySelect(toDriveItem(sctx, item, 'delta'), cursor.select),
+  );
   const next: DeltaCursor = { ...cursor, cursor: page.cursor, issuedAt: now };
   const json: Record<string, unknown> = { value };
   if (page.done) json['@odata.deltaLink'] = link(base, { ...next, mode: 'done' });
@@ -93,6 +102,7 @@ function fresh(state: EmulatorState, drive: Drive, ctx: RequestContext, now: num
     cursor: 0,
     mode: 'enum',
     since: drive.latestSeq,
+    epoch: drive.minValidSeq,
     issuedAt: now,
     select: parseSelect(ctx.url.searchParams.get('$select')),
     top: topParam(ctx, state.behaviour.deltaPageSize, state.behaviour.deltaMaxPageSize),

@@ -55,10 +55,13 @@ export function discoveryRoutes(state: EmulatorState): Route[] {
       handler: (ctx) => {
         const tenant = tenantOf(state, ctx);
         const search = ctx.url.searchParams.get('search');
-        if (search === null) throw new GraphError(400, 'invalidRequest', 'Listing sites requires a search query.');
+        if (search === null)
+          throw new GraphError(400, 'invalidRequest', 'Listing sites requires a search query.');
         const q = search.replace(/^"|"$/g, '').toLowerCase();
         const sites = [...tenant.sites.values()].filter(
-          (s) => !s.name.startsWith('personal-') && (q === '' || q === '*' || `${s.name} ${s.displayName}`.toLowerCase().includes(q)),
+          (s) =>
+            !s.name.startsWith('personal-') &&
+            (q === '' || q === '*' || `${s.name} ${s.displayName}`.toLowerCase().includes(q)),
         );
         return collection(sites.map(siteJson));
       },
@@ -70,7 +73,9 @@ export function discoveryRoutes(state: EmulatorState): Route[] {
       auth: 'bearer',
       handler: (ctx) => {
         const tenant = tenantOf(state, ctx);
-        return collection([...tenant.sites.values()].filter((s) => !s.name.startsWith('personal-')).map(siteJson));
+        return collection(
+          [...tenant.sites.values()].filter((s) => !s.name.startsWith('personal-')).map(siteJson),
+        );
       },
     },
     {
@@ -100,7 +105,10 @@ export function discoveryRoutes(state: EmulatorState): Route[] {
         const tenant = tenantOf(state, ctx);
         const me = (ctx.auth?.userId && tenant.users.get(ctx.auth.userId)) || tenant.defaultUser();
         if (!me) throw new GraphError(404, 'itemNotFound', 'No user.');
-        return { status: 200, json: { id: me.id, displayName: me.displayName, mail: me.mail, userPrincipalName: me.mail } };
+        return {
+          status: 200,
+          json: { id: me.id, displayName: me.displayName, mail: me.mail, userPrincipalName: me.mail },
+        };
       },
     },
     {

@@ -39,7 +39,8 @@ export function itemRoutes(state: EmulatorState): Route[] {
       handler: (ctx) => {
         const { tenant, drive, item } = locate(ctx);
         const inm = header(ctx, 'if-none-match');
-        if (inm && (inm === eTagOf(item) || inm === cTagOf(item))) return { status: 304, headers: { ETag: eTagOf(item) } };
+        if (inm && (inm === eTagOf(item) || inm === cTagOf(item)))
+          return { status: 304, headers: { ETag: eTagOf(item) } };
         const json = toDriveItem(serializeContext(state, tenant, drive, true), item, 'item');
         return {
           status: 200,
@@ -85,13 +86,20 @@ export function itemRoutes(state: EmulatorState): Route[] {
         const { tenant, drive, item } = locate(ctx);
         const body = await ctx.json<Body>();
         if (body.folder === undefined) {
-          throw new GraphError(400, 'invalidRequest', 'Only folders can be created here; upload files to /content.');
+          throw new GraphError(
+            400,
+            'invalidRequest',
+            'Only folders can be created here; upload files to /content.',
+          );
         }
         const created = drive.createFolder(item.id, body.name, {
           conflict: conflictBehavior(body['@microsoft.graph.conflictBehavior'], 'fail'),
           by: byOf(ctx),
         });
-        return { status: 201, json: toDriveItem(serializeContext(state, tenant, drive, true), created, 'item') };
+        return {
+          status: 201,
+          json: toDriveItem(serializeContext(state, tenant, drive, true), created, 'item'),
+        };
       },
     },
     {
@@ -112,12 +120,16 @@ export function itemRoutes(state: EmulatorState): Route[] {
             ifMatch: ifMatch(ctx),
             by: byOf(ctx),
             conflict: conflictBehavior(
-              body['@microsoft.graph.conflictBehavior'] ?? ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'),
+              body['@microsoft.graph.conflictBehavior'] ??
+                ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'),
               'fail',
             ),
           },
         );
-        return { status: 200, json: toDriveItem(serializeContext(state, tenant, drive, true), updated, 'item') };
+        return {
+          status: 200,
+          json: toDriveItem(serializeContext(state, tenant, drive, true), updated, 'item'),
+        };
       },
     },
     {

@@ -13,11 +13,21 @@ export interface DownloadClaims {
 }
 
 export function downloadUrlFor(state: EmulatorState, tenant: Tenant, drive: Drive, item: EmItem): string {
-  const claims: DownloadClaims = { t: tenant.id, d: drive.id, i: item.id, exp: Date.now() + state.behaviour.downloadUrlTtlMs };
+  const claims: DownloadClaims = {
+    t: tenant.id,
+    d: drive.id,
+    i: item.id,
+    exp: Date.now() + state.behaviour.downloadUrlTtlMs,
+  };
   return `${state.baseUrl}/_download/${signClaims(state.urlKey, claims)}`;
 }
 
-export function serializeContext(state: EmulatorState, tenant: Tenant, drive: Drive, withDownloadUrls: boolean): SerializeContext {
+export function serializeContext(
+  state: EmulatorState,
+  tenant: Tenant,
+  drive: Drive,
+  withDownloadUrls: boolean,
+): SerializeContext {
   return {
     tenant,
     drive,

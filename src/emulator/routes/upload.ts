@@ -2,18 +2,26 @@ import { QuickXorHash } from '../content/index.js';
 import { GraphError } from '../http/errors.js';
 import type { RequestContext, Route } from '../http/types.js';
 import type { Drive } from '../model/drive.js';
-import { eTagOf, type EmItem } from '../model/item.js';
+import { type EmItem, eTagOf } from '../model/item.js';
 import { toDriveItem } from '../model/serialize.js';
 import { signClaims, verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
 import type { UploadSession, UploadSessions } from '../upload-sessions.js';
-import { DRIVE_PREFIX, driveFromParams, parseItemAddress, resolveItem, resolveParentAndName } from './address.js';
+import {
+  DRIVE_PREFIX,
+  driveFromParams,
+  parseItemAddress,
+  resolveItem,
+  resolveParentAndName,
+} from './address.js';
 import { byOf } from './items.js';
 import { conflictBehavior, header } from './query.js';
 import { serializeContext } from './serialize-context.js';
 
 const PUT_CONTENT = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/content$`);
-const CREATE_SESSION = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/createUploadSession$`);
+const CREATE_SESSION = new RegExp(
+  `^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/createUploadSession$`,
+);
 
 export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
 const FRAGMENT_UNIT = 320 * 1024;
@@ -37,7 +45,8 @@ function hashOf(data: Buffer): string {
 
 /** Simple PUT uploads and resumable upload sessions. */
 export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Route[] {
-  const sessionUrl = (s: UploadSession) => `${state.baseUrl}/_upload/${signClaims(state.urlKey, { s: s.id })}`;
+  const sessionUrl = (s: UploadSession) =>
+    `${state.baseUrl}/_upload/${signClaims(state.urlKey, { s: s.id })}`;
   const sessionJson = (s: UploadSession) => ({
     uploadUrl: sessionUrl(s),
     expirationDateTime: new Date(s.expiresAt).toISOString(),
@@ -61,7 +70,11 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
         const { tenant, drive } = driveFromParams(state, ctx);
         const body = await ctx.body();
         if (body.length > SIMPLE_UPLOAD_LIMIT) {
-          throw new GraphError(413, 'requestTooLarge', 'Simple uploads are limited to 4 MiB; use an upload session.');
+          throw new GraphError(
+            413,
+            'requestTooLarge',
+            'Simple uploads are limited to 4 MiB; use an upload session.',
+          );
         }
         const t = target(drive, ctx.params.rest!);
         const ifMatch = header(ctx, 'if-match');
@@ -72,10 +85,19 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
         if (t.existing && !parseItemAddress(ctx.params.rest!).path) {
           item = drive.setContent(t.existing.id, content, body.length, opts);
         } else {
-          const conflict = conflictBehavior(ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'), 'replace');
-          ({ item, created } = drive.putFile(t.parentId, t.name, content, body.length, { ...opts, conflict }));
+          const conflict = conflictBehavior(
+            ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'),
+            'replace',
+          );
+          ({ item, created } = drive.putFile(t.parentId, t.name, content, body.length, {
+            ...opts,
+            conflict,
+          }));
         }
-        return { status: created ? 201 : 200, json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item') };
+        return {
+          status: created ? 201 : 200,
+          json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item'),
+        };
       },
     },
     {
@@ -91,13 +113,28 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
         const conflict = conflictBehavior(raw.item?.['@microsoft.graph.conflictBehavior'], 'replace');
         const ifMatch = header(ctx, 'if-match');
         if (ifMatch && ifMatch !== '*') {
-          if (!t.existing) throw new GraphError(412, 'resourceModified', 'The item does not exist.', 'entityTagDoesNotMatch');
+          if (!t.existing)
+            throw new GraphError(
+              412,
+              'resourceModified',
+              'The item does not exist.',
+              'entityTagDoesNotMatch',
+            );
           if (ifMatch !== eTagOf(t.existing) && ifMatch !== `"c:{${t.existing.id}},${t.existing.ctagVer}"`) {
-            throw new GraphError(412, 'resourceModified', "ETag does not match current item's value", 'entityTagDoesNotMatch');
+            throw new GraphError(
+              412,
+              'resourceModified',
+              "ETag does not match current item's value",
+              'entityTagDoesNotMatch',
+            );
           }
         }
         if (t.existing && conflict === 'fail') {
-          throw new GraphError(409, 'nameAlreadyExists', `The specified item name already exists. Name: ${t.name}`);
+          throw new GraphError(
+            409,
+            'nameAlreadyExists',
+            `The specified item name already exists. Name: ${t.name}`,
+          );
         }
         const session = sessions.create({
           tenantId: tenant.id,
@@ -136,7 +173,11 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
       auth: 'none',
       handler: async (ctx) => {
         if (ctx.headers.authorization) {
-          throw new GraphError(401, 'unauthenticated', 'Upload URLs are pre-authenticated; send no Authorization header.');
+          throw new GraphError(
+            401,
+            'unauthenticated',
+            'Upload URLs are pre-authenticated; send no Authorization header.',
+          );
         }
         const session = findSession(ctx);
         const range = parseContentRange(header(ctx, 'content-range'));
@@ -151,9 +192,14 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
           throw new GraphError(416, 'invalidRange', `Expected a fragment starting at ${session.received}.`);
         }
         const last = range.end === range.total - 1;
-        if (body.length > FRAGMENT_MAX) throw new GraphError(413, 'requestTooLarge', 'Fragments must be smaller than 60 MiB.');
+        if (body.length > FRAGMENT_MAX)
+          throw new GraphError(413, 'requestTooLarge', 'Fragments must be smaller than 60 MiB.');
         if (!last && body.length % FRAGMENT_UNIT !== 0) {
-          throw new GraphError(400, 'invalidRequest', 'Fragments must be a multiple of 320 KiB, except the last.');
+          throw new GraphError(
+            400,
+            'invalidRequest',
+            'Fragments must be a multiple of 320 KiB, except the last.',
+          );
         }
         session.total = range.total;
         session.chunks.push(Buffer.from(body));
@@ -191,13 +237,22 @@ function commit(state: EmulatorState, sessions: UploadSessions, session: UploadS
     }));
   }
   sessions.delete(session.id);
-  return { status: created ? 201 : 200, json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item') };
+  return {
+    status: created ? 201 : 200,
+    json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item'),
+  };
 }
 
 export function parseContentRange(raw: string | undefined): { start: number; end: number; total: number } {
   const m = raw && /^bytes (\d+)-(\d+)\/(\d+)$/.exec(raw.trim());
-  if (!m) throw new GraphError(400, 'invalidRequest', 'A Content-Range header "bytes start-end/total" is required.');
+  if (!m)
+    throw new GraphError(
+      400,
+      'invalidRequest',
+      'A Content-Range header "bytes start-end/total" is required.',
+    );
   const [start, end, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (end < start || end >= total) throw new GraphError(416, 'invalidRange', 'The Content-Range is not valid.');
+  if (end < start || end >= total)
+    throw new GraphError(416, 'invalidRange', 'The Content-Range is not valid.');
   return { start, end, total };
 }

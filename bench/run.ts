@@ -1,0 +1,26 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { benchEmulator } from './emulator.js';
+
+const int = (raw: string) => {
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+};
+
+const program = new Command()
+  .name('deltafs-bench')
+  .description('deltafs benchmarks: figures as ratios measured in one run')
+  .argument('[scenarios...]', 'scenarios to run: emulator', ['emulator'])
+  .option('--items <n>', 'items in the main library', int, 1_000_000)
+  .option('--seconds <n>', 'seconds per throughput measurement', int, 5)
+  .action(async (scenarios: string[], flags: { items: number; seconds: number }) => {
+    for (const s of scenarios) {
+      if (s === 'emulator') await benchEmulator(flags);
+      else throw new InvalidArgumentError(`unknown scenario '${s}'`);
+    }
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
