@@ -35,7 +35,8 @@ function item(n: number, folders: string[], rand: () => number, generation = 0):
   if (n === 0) return folderItem(n, 'root', null);
   if (n === 1) return folderItem(n, 'Big folder', ROOT_ID);
   const parentId = n < 2 + BIG_CHILDREN ? BIG_FOLDER : folders[Math.floor(rand() * folders.length)];
-  if (n >= 2 + BIG_CHILDREN && rand() < 0.05) return folderItem(n, `Folder ${n} Projekte Übersicht`, parentId);
+  if (n >= 2 + BIG_CHILDREN && rand() < 0.05)
+    return folderItem(n, `Folder ${n} Projekte Übersicht`, parentId);
   const t = 1_700_000_000_000 + n * 1000;
   return {
     id: id(n),
@@ -101,7 +102,11 @@ async function enumerate(
     // Like the feed: the next page is fetched while this one commits, but only one page waits.
     await last;
     const pageStarted = performance.now();
-    last = index.applyBatch(DRIVE, changes, end ? { deltaLink: 'delta-final' } : { nextLink: `next-${start}` });
+    last = index.applyBatch(
+      DRIVE,
+      changes,
+      end ? { deltaLink: 'delta-final' } : { nextLink: `next-${start}` },
+    );
     if (end) {
       await last;
       lastPageMs = performance.now() - pageStarted;
@@ -109,7 +114,11 @@ async function enumerate(
   }
   await last;
   const ms = performance.now() - started;
-  return { itemsPerSec: Math.round((TOTAL / ms) * 1000), ms: Math.round(ms), lastPageMs: Math.round(lastPageMs) };
+  return {
+    itemsPerSec: Math.round((TOTAL / ms) * 1000),
+    ms: Math.round(ms),
+    lastPageMs: Math.round(lastPageMs),
+  };
 }
 
 /** Incremental rounds: 80% content edits, 10% renames, 5% moves, 5% deletes. */
@@ -124,8 +133,10 @@ async function incremental(index: Index, count: number): Promise<{ itemsPerSec: 
       if (cur === undefined || cur.isFolder) continue;
       const { generation: _g, ...input } = cur;
       const r = rand();
-      if (r < 0.8) changes.push({ kind: 'upsert', item: { ...input, size: input.size + 1, eTag: `${input.eTag}+` } });
-      else if (r < 0.9) changes.push({ kind: 'upsert', item: { ...input, name: `Renamed ${n} ${done}.docx` } });
+      if (r < 0.8)
+        changes.push({ kind: 'upsert', item: { ...input, size: input.size + 1, eTag: `${input.eTag}+` } });
+      else if (r < 0.9)
+        changes.push({ kind: 'upsert', item: { ...input, name: `Renamed ${n} ${done}.docx` } });
       else if (r < 0.95) changes.push({ kind: 'upsert', item: { ...input, parentId: ROOT_ID } });
       else changes.push({ kind: 'delete', id: input.id });
     }
@@ -196,7 +207,12 @@ async function main() {
   const path = join(base, 'index');
   const index = openIndex(path, { noSync: args['no-sync'] });
   try {
-    const report: Record<string, unknown> = { items: TOTAL, batch: BATCH, noSync: args['no-sync'], node: process.version };
+    const report: Record<string, unknown> = {
+      items: TOTAL,
+      batch: BATCH,
+      noSync: args['no-sync'],
+      node: process.version,
+    };
     report.enumerate = await enumerate(index, 0);
     report.diskBytesAfterEnumerate = dirBytes(path);
     report.state = index.getDriveState(DRIVE);

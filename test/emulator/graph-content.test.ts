@@ -16,7 +16,12 @@ describe('emulator: downloads and ranges', () => {
     c = await emulatorClient({ items: 300, seed: 3, behaviour: { downloadUrlTtlMs: 1500 } });
     d = c.em.info.drives[0]!.id;
     bytes = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
-    await c.control('POST', `/drives/${d}/ops`, { op: 'createFile', parent: '/', name: 'data.bin', base64: bytes.toString('base64') });
+    await c.control('POST', `/drives/${d}/ops`, {
+      op: 'createFile',
+      parent: '/',
+      name: 'data.bin',
+      base64: bytes.toString('base64'),
+    });
     file = (await c.graph.api(`/drives/${d}/root:/data.bin:`).get()) as MG.DriveItem;
   });
   after(() => c.close());
@@ -73,14 +78,18 @@ describe('emulator: downloads and ranges', () => {
   });
 
   it('serves generated files as derived bytes whose hash matches, and ranges of the 1 GiB file', async () => {
-    const media = (await c.graph.api(`/drives/${d}/root:/Media:/children`).get()) as { value: MG.DriveItem[] };
+    const media = (await c.graph.api(`/drives/${d}/root:/Media:/children`).get()) as {
+      value: MG.DriveItem[];
+    };
     const huge = media.value[0]!;
     assert.equal(huge.size, 2 ** 30);
     const url = await contentUrl(huge.id!);
     const tail = await c.raw(url, { headers: { range: `bytes=${2 ** 30 - 4096}-` } });
     assert.equal(tail.status, 206);
     assert.equal(tail.body.length, 4096);
-    const ref = await c.raw(`${c.em.info.controlUrl}/drives/${d}/items/${huge.id}/bytes?start=${2 ** 30 - 4096}`);
+    const ref = await c.raw(
+      `${c.em.info.controlUrl}/drives/${d}/items/${huge.id}/bytes?start=${2 ** 30 - 4096}`,
+    );
     assert.deepEqual(tail.body, ref.body);
     // Smaller generated files: whole download hashes to the advertised quickXorHash.
     const delta = (await c.graph.api(`/drives/${d}/root/children`).get()) as { value: MG.DriveItem[] };
@@ -97,7 +106,11 @@ describe('emulator: downloads and ranges', () => {
     const before = await c.raw(await contentUrl(file.id!), { headers: { range: 'bytes=0-99' } });
     const changed = Buffer.from(bytes);
     changed[50] ^= 0xff;
-    await c.control('POST', `/drives/${d}/ops`, { op: 'write', item: file.id, base64: changed.toString('base64') });
+    await c.control('POST', `/drives/${d}/ops`, {
+      op: 'write',
+      item: file.id,
+      base64: changed.toString('base64'),
+    });
     const res = await c.raw(await contentUrl(file.id!), { headers: { range: 'bytes=0-99' } });
     assert.notDeepEqual(res.body, before.body);
     assert.notEqual(res.headers.etag, before.headers.etag);
@@ -141,10 +154,14 @@ describe('emulator: uploads', () => {
     assert.equal(r3.status, 409);
     const r4 = await put(base, Buffer.alloc(4 * 1024 * 1024 + 1), auth);
     assert.equal(r4.status, 413);
-    const byId = await put(`${c.em.info.baseUrl}/v1.0/drives/${d}/items/${item.id}/content`, Buffer.from('third'), {
-      ...auth,
-      'if-match': '"{stale},1"',
-    });
+    const byId = await put(
+      `${c.em.info.baseUrl}/v1.0/drives/${d}/items/${item.id}/content`,
+      Buffer.from('third'),
+      {
+        ...auth,
+        'if-match': '"{stale},1"',
+      },
+    );
     assert.equal(byId.status, 412);
   });
 
@@ -156,7 +173,13 @@ describe('emulator: uploads', () => {
     });
     return { status: res.status, json: JSON.parse(res.body.toString() || '{}') as Record<string, unknown> };
   };
-  const fragment = (url: string, data: Buffer, start: number, total: number, headers: Record<string, string> = {}) =>
+  const fragment = (
+    url: string,
+    data: Buffer,
+    start: number,
+    total: number,
+    headers: Record<string, string> = {},
+  ) =>
     put(url, data, {
       'content-range': `bytes ${start}-${start + data.length - 1}/${total}`,
       ...headers,
@@ -164,7 +187,9 @@ describe('emulator: uploads', () => {
 
   it('upload sessions: in-order 320 KiB fragments, status, 416 on overlap, final 201 with the right hash', async () => {
     const data = createHash('sha512').update('seed').digest();
-    const content = Buffer.concat(Array.from({ length: Math.ceil((900 * KiB) / data.length) }, () => data)).subarray(0, 900 * KiB);
+    const content = Buffer.concat(
+      Array.from({ length: Math.ceil((900 * KiB) / data.length) }, () => data),
+    ).subarray(0, 900 * KiB);
     const s = await createSession('big.bin', { item: { '@microsoft.graph.conflictBehavior': 'fail' } });
     assert.equal(s.status, 200);
     const url = s.json.uploadUrl as string;
@@ -172,13 +197,22 @@ describe('emulator: uploads', () => {
     const f1 = content.subarray(0, 320 * KiB);
     const r1 = await fragment(url, f1, 0, content.length);
     assert.equal(r1.status, 202);
-    assert.deepEqual((JSON.parse(r1.body.toString()) as { nextExpectedRanges: string[] }).nextExpectedRanges, [
-      `${320 * KiB}-${content.length - 1}`,
-    ]);
+    assert.deepEqual(
+      (JSON.parse(r1.body.toString()) as { nextExpectedRanges: string[] }).nextExpectedRanges,
+      [`${320 * KiB}-${content.length - 1}`],
+    );
     assert.equal((await fragment(url, f1, 0, content.length)).status, 416, 'overlap');
     const odd = content.subarray(320 * KiB, 320 * KiB + 1000);
     assert.equal((await fragment(url, odd, 320 * KiB, content.length)).status, 400, 'not a 320 KiB multiple');
-    assert.equal((await put(url, odd, { authorization: 'Bearer x', 'content-range': `bytes ${320 * KiB}-${320 * KiB + 999}/${content.length}` })).status, 401);
+    assert.equal(
+      (
+        await put(url, odd, {
+          authorization: 'Bearer x',
+          'content-range': `bytes ${320 * KiB}-${320 * KiB + 999}/${content.length}`,
+        })
+      ).status,
+      401,
+    );
     const status = JSON.parse((await c.raw(url)).body.toString()) as { nextExpectedRanges: string[] };
     assert.deepEqual(status.nextExpectedRanges, [`${320 * KiB}-${content.length - 1}`]);
     const rest = content.subarray(320 * KiB);
@@ -192,10 +226,18 @@ describe('emulator: uploads', () => {
 
   it('upload sessions: 409 at commit on a name clash, DELETE cancels, expiry gives 404, If-Match 412', async () => {
     const a = await createSession('clash.txt', { item: { '@microsoft.graph.conflictBehavior': 'fail' } });
-    await c.control('POST', `/drives/${d}/ops`, { op: 'createFile', parent: '/', name: 'CLASH.txt', text: 'other user' });
+    await c.control('POST', `/drives/${d}/ops`, {
+      op: 'createFile',
+      parent: '/',
+      name: 'CLASH.txt',
+      text: 'other user',
+    });
     const r = await fragment(a.json.uploadUrl as string, Buffer.from('mine'), 0, 4);
     assert.equal(r.status, 409);
-    assert.equal((JSON.parse(r.body.toString()) as { error: { code: string } }).error.code, 'nameAlreadyExists');
+    assert.equal(
+      (JSON.parse(r.body.toString()) as { error: { code: string } }).error.code,
+      'nameAlreadyExists',
+    );
 
     const b = await createSession('cancel.txt');
     assert.equal((await c.raw(b.json.uploadUrl as string, { method: 'DELETE' })).status, 204);
@@ -213,7 +255,9 @@ describe('emulator: uploads', () => {
     const replaced = await fragment(fresh.json.uploadUrl as string, Buffer.from('replaced'), 0, 8);
     assert.equal(replaced.status, 200);
     assert.equal((JSON.parse(replaced.body.toString()) as MG.DriveItem).id, existing.id);
-    const err = await graphErrorOf(c.graph.api(`/drives/${d}/root:/nowhere/x.txt:/createUploadSession`).post({}));
+    const err = await graphErrorOf(
+      c.graph.api(`/drives/${d}/root:/nowhere/x.txt:/createUploadSession`).post({}),
+    );
     assert.equal(err.statusCode, 404);
   });
 });

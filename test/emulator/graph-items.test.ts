@@ -39,12 +39,17 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
     assert.ok(root.root && root.folder);
     const kids = (await c.graph.api(`/drives/${d}/root/children`).get()) as { value: MG.DriveItem[] };
     const folder = kids.value.find((k) => k.folder && k.name !== 'Media')!;
-    const byPath = (await c.graph.api(`/drives/${d}/root:/${encodeURIComponent(folder.name!.toUpperCase())}:`).get()) as MG.DriveItem;
+    const byPath = (await c.graph
+      .api(`/drives/${d}/root:/${encodeURIComponent(folder.name!.toUpperCase())}:`)
+      .get()) as MG.DriveItem;
     assert.equal(byPath.id, folder.id);
     assert.equal(byPath.parentReference?.path, `/drives/${d}/root:`);
     const byId = (await c.graph.api(`/drives/${d}/items/${folder.id}`).get()) as MG.DriveItem;
     assert.deepEqual(byId, byPath);
-    const selected = (await c.graph.api(`/drives/${d}/items/${folder.id}`).select('name,size').get()) as Record<string, unknown>;
+    const selected = (await c.graph
+      .api(`/drives/${d}/items/${folder.id}`)
+      .select('name,size')
+      .get()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(selected).sort(), ['id', 'name', 'size']);
     const err = await graphErrorOf(c.graph.api(`/drives/${d}/root:/no/such/thing:`).get());
     assert.equal(err.statusCode, 404);
@@ -52,9 +57,16 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
   });
 
   it('pages children with $top and a nextLink, each child once', async () => {
-    const folder = (await c.graph.api(`/drives/${d}/root/children`).post({ name: 'Paging', folder: {} })) as MG.DriveItem;
+    const folder = (await c.graph
+      .api(`/drives/${d}/root/children`)
+      .post({ name: 'Paging', folder: {} })) as MG.DriveItem;
     for (let i = 0; i < 23; i++) {
-      await c.control('POST', `/drives/${d}/ops`, { op: 'createFile', parent: folder.id, name: `f${i}.txt`, text: `${i}` });
+      await c.control('POST', `/drives/${d}/ops`, {
+        op: 'createFile',
+        parent: folder.id,
+        name: `f${i}.txt`,
+        text: `${i}`,
+      });
     }
     const seen: string[] = [];
     let url: string | undefined = `/drives/${d}/items/${folder.id}/children?$top=5`;
@@ -68,7 +80,10 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
     }
     assert.equal(pages, 5);
     assert.deepEqual([...seen].sort(), Array.from({ length: 23 }, (_, i) => `f${i}.txt`).sort());
-    assert.equal((await graphErrorOf(c.graph.api(`/drives/${d}/root/children?$top=0`).get())).statusCode, 400);
+    assert.equal(
+      (await graphErrorOf(c.graph.api(`/drives/${d}/root/children?$top=0`).get())).statusCode,
+      400,
+    );
   });
 
   it('creates folders honouring conflictBehavior, case-insensitive names and forbidden characters', async () => {
@@ -91,13 +106,25 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
       assert.equal(err.statusCode, 400, `name ${JSON.stringify(bad)}`);
       assert.equal(err.code, 'invalidRequest');
     }
-    assert.equal((await graphErrorOf(c.graph.api(`/drives/${d}/root/children`).post({ name: 'x' }))).statusCode, 400);
+    assert.equal(
+      (await graphErrorOf(c.graph.api(`/drives/${d}/root/children`).post({ name: 'x' }))).statusCode,
+      400,
+    );
   });
 
   it('renames and moves with PATCH, honouring If-Match; eTag changes, cTag does not', async () => {
-    const src = (await c.graph.api(`/drives/${d}/root/children`).post({ name: 'Src', folder: {} })) as MG.DriveItem;
-    const dst = (await c.graph.api(`/drives/${d}/root/children`).post({ name: 'Dst', folder: {} })) as MG.DriveItem;
-    await c.control('POST', `/drives/${d}/ops`, { op: 'createFile', parent: src.id, name: 'doc.txt', text: 'hello' });
+    const src = (await c.graph
+      .api(`/drives/${d}/root/children`)
+      .post({ name: 'Src', folder: {} })) as MG.DriveItem;
+    const dst = (await c.graph
+      .api(`/drives/${d}/root/children`)
+      .post({ name: 'Dst', folder: {} })) as MG.DriveItem;
+    await c.control('POST', `/drives/${d}/ops`, {
+      op: 'createFile',
+      parent: src.id,
+      name: 'doc.txt',
+      text: 'hello',
+    });
     const file = (await c.graph.api(`/drives/${d}/root:/Src/doc.txt:`).get()) as MG.DriveItem;
     const stale = await graphErrorOf(
       c.graph.api(`/drives/${d}/items/${file.id}`).header('If-Match', '"{nope},1"').patch({ name: 'x.txt' }),
@@ -115,23 +142,41 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
     const again = (await c.graph.api(`/drives/${d}/root:/dst/doc renamed.TXT:`).get()) as MG.DriveItem;
     assert.equal(again.id, file.id);
     // Moving a folder into its own subtree is refused.
-    const child = (await c.graph.api(`/drives/${d}/items/${src.id}/children`).post({ name: 'Inner', folder: {} })) as MG.DriveItem;
-    const loop = await graphErrorOf(c.graph.api(`/drives/${d}/items/${src.id}`).patch({ parentReference: { id: child.id } }));
+    const child = (await c.graph
+      .api(`/drives/${d}/items/${src.id}/children`)
+      .post({ name: 'Inner', folder: {} })) as MG.DriveItem;
+    const loop = await graphErrorOf(
+      c.graph.api(`/drives/${d}/items/${src.id}`).patch({ parentReference: { id: child.id } }),
+    );
     assert.equal(loop.statusCode, 400);
     // A name taken in the target folder: 409.
     await c.graph.api(`/drives/${d}/items/${dst.id}/children`).post({ name: 'Inner', folder: {} });
-    const taken = await graphErrorOf(c.graph.api(`/drives/${d}/items/${child.id}`).patch({ parentReference: { id: dst.id } }));
+    const taken = await graphErrorOf(
+      c.graph.api(`/drives/${d}/items/${child.id}`).patch({ parentReference: { id: dst.id } }),
+    );
     assert.equal(taken.statusCode, 409);
     // A content change moves both tags.
-    const written = (await c.control('POST', `/drives/${d}/ops`, { op: 'write', item: file.id, text: 'changed' })) as { eTag: string; cTag: string };
+    const written = (await c.control('POST', `/drives/${d}/ops`, {
+      op: 'write',
+      item: file.id,
+      text: 'changed',
+    })) as { eTag: string; cTag: string };
     assert.notEqual(written.cTag, moved.cTag);
     assert.notEqual(written.eTag, moved.eTag);
   });
 
   it('deletes with If-Match, recursively; gone items answer 404', async () => {
-    const f = (await c.graph.api(`/drives/${d}/root/children`).post({ name: 'Doomed', folder: {} })) as MG.DriveItem;
-    const inner = (await c.graph.api(`/drives/${d}/items/${f.id}/children`).post({ name: 'Deep', folder: {} })) as MG.DriveItem;
-    assert.equal((await graphErrorOf(c.graph.api(`/drives/${d}/items/${f.id}`).header('If-Match', '"{x},9"').delete())).statusCode, 412);
+    const f = (await c.graph
+      .api(`/drives/${d}/root/children`)
+      .post({ name: 'Doomed', folder: {} })) as MG.DriveItem;
+    const inner = (await c.graph
+      .api(`/drives/${d}/items/${f.id}/children`)
+      .post({ name: 'Deep', folder: {} })) as MG.DriveItem;
+    assert.equal(
+      (await graphErrorOf(c.graph.api(`/drives/${d}/items/${f.id}`).header('If-Match', '"{x},9"').delete()))
+        .statusCode,
+      412,
+    );
     const current = (await c.graph.api(`/drives/${d}/items/${f.id}`).get()) as MG.DriveItem;
     await c.graph.api(`/drives/${d}/items/${f.id}`).header('If-Match', current.eTag!).delete();
     assert.equal((await graphErrorOf(c.graph.api(`/drives/${d}/items/${f.id}`).get())).statusCode, 404);
@@ -151,7 +196,9 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
   it('rejects requests without a valid token in Graph error shape', async () => {
     const res = await c.raw(`${c.em.info.baseUrl}/v1.0/drives/${d}/root`);
     assert.equal(res.status, 401);
-    const body = JSON.parse(res.body.toString()) as { error: { code: string; innerError: { 'request-id': string } } };
+    const body = JSON.parse(res.body.toString()) as {
+      error: { code: string; innerError: { 'request-id': string } };
+    };
     assert.equal(body.error.code, 'InvalidAuthenticationToken');
     assert.ok(body.error.innerError['request-id']);
   });

@@ -14,9 +14,10 @@ export interface DeltaCursor {
   since: number;
   /**
    * The drive's `minValidSeq` when the conversation began: a later `invalidateTokens` raises it,
-   * and every token of an older conversation answers 410 (its restart link included, as it is newer).
+   * and every token of an older conversation answers 410 (its restart link is newer, so it works).
+   * Absent in tokens of emulator builds before it: those count as older than any invalidation.
    */
-  epoch: number;
+  epoch?: number;
   issuedAt: number;
   select: string[] | null;
   top: number;
@@ -38,14 +39,15 @@ export function decodeCursor(token: string): DeltaCursor | null {
     return null;
   }
   if (typeof c !== 'object' || c === null) return null;
-  const selectOk = c.select === null || (Array.isArray(c.select) && c.select.every((k) => typeof k === 'string'));
+  const selectOk =
+    c.select === null || (Array.isArray(c.select) && c.select.every((k) => typeof k === 'string'));
   const ok =
     typeof c.driveId === 'string' &&
     typeof c.instance === 'string' &&
     (c.mode === 'enum' || c.mode === 'inc' || c.mode === 'done') &&
     isCount(c.cursor) &&
     isCount(c.since) &&
-    isCount(c.epoch) &&
+    (c.epoch === undefined || isCount(c.epoch)) &&
     isCount(c.issuedAt) &&
     isCount(c.top) &&
     c.top >= 1 &&

@@ -408,7 +408,7 @@ export class Drive {
 
   /** Makes every token issued so far answer 410 (a forced resync). */
   invalidateTokens(): void {
-    this.minValidSeq = this.log.length;
+    this.minValidSeq = Math.max(this.log.length, this.minValidSeq + 1);
   }
 
   /** First seq whose change happened after `time` (timestamp tokens). */

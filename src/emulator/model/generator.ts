@@ -71,7 +71,16 @@ const FILE_WORDS = [
   'Résumé',
   'Chart',
 ];
-const DEEP_TRAIL = ['Migrated', 'FileServer01', 'Departments', 'Finance', 'Closing', '2019', 'Q4', 'Working papers'];
+const DEEP_TRAIL = [
+  'Migrated',
+  'FileServer01',
+  'Departments',
+  'Finance',
+  'Closing',
+  '2019',
+  'Q4',
+  'Working papers',
+];
 const EXTS = ['docx', 'xlsx', 'pptx', 'pdf', 'txt', 'csv', 'png', 'jpg', 'md', 'zip', 'json'];
 
 /**

@@ -1,7 +1,7 @@
 import type * as MG from '@microsoft/microsoft-graph-types';
 import type { Drive } from './drive.js';
-import { cTagOf, type EmItem, eTagOf, mimeTypeFor } from './item.js';
 import { iso } from './iso.js';
+import { cTagOf, type EmItem, eTagOf, mimeTypeFor } from './item.js';
 import type { Site, Tenant } from './tenant.js';
 
 export interface SerializeContext {
@@ -17,7 +17,6 @@ export interface SerializeContext {
 }
 
 export type Shape = 'item' | 'delta';
-
 
 function folderPath(ctx: SerializeContext, folderId: string): string {
   let path = ctx.pathCache?.get(folderId);

@@ -55,7 +55,7 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   const expired =
     rawToken !== null &&
     (cursor.instance !== state.instance ||
-      cursor.epoch < drive.minValidSeq ||
+      (cursor.epoch ?? 0) < drive.minValidSeq ||
       now - cursor.issuedAt > state.behaviour.deltaTokenRetentionMs);
   if (expired || (rawToken !== null && state.misbehave.takeForcedResync())) {
     const restart: DeltaCursor = { ...fresh(state, drive, ctx, now), select: cursor.select, top: cursor.top };
