@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerEmulatorCommand } from './cli/emulator-command.js';
+import { registerIndexCommand } from './cli/index-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -13,6 +14,7 @@ const program = new Command()
   .version(pkg.version);
 
 registerEmulatorCommand(program);
+registerIndexCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`deltafs: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -97,6 +97,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     instance: randomUUID(),
     behaviour: { ...defaultBehaviour, ...opts.behaviour },
     urlKey: randomBytes(32),
+    deltaCounts: new Map(),
     misbehave: {
       takeForcedResync: () => faults.takeForcedResync(),
       ignoreRange: () => faults.ignoreRange(),
@@ -151,7 +152,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       expireAccessTokens: () => auth.tokens.expireAll(),
       approveDeviceCode: (code) => auth.deviceCodes.approve(code),
       emitLifecycle: async (id, event) => subscriptions.emitLifecycle(id, event),
-      stats: () => ({ requests: server?.stats.snapshot(), notifications: subscriptions.stats }),
+      stats: () => ({
+        requests: server?.stats.snapshot(),
+        delta: Object.fromEntries(state.deltaCounts),
+        notifications: subscriptions.stats,
+      }),
     }),
   ];
   server = await startEmulatorServer({

@@ -21,6 +21,7 @@ describe('subscriptions over the emulator HTTPS server', () => {
     instance: 'test',
     behaviour: { ...defaultBehaviour, notificationDebounceMs: 20, requireHttpsNotificationUrl: true },
     urlKey: Buffer.alloc(32, 1),
+    deltaCounts: new Map(),
     misbehave: { takeForcedResync: () => false, ignoreRange: () => false, random: Math.random },
   };
 

@@ -33,6 +33,10 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   }
   const base = `${state.baseUrl}/v1.0/drives/${drive.id}/root/delta`;
   const rawToken = ctx.url.searchParams.get('token');
+  const counts = state.deltaCounts.get(drive.id) ?? { fresh: 0, withToken: 0 };
+  state.deltaCounts.set(drive.id, counts);
+  if (rawToken === null) counts.fresh++;
+  else counts.withToken++;
   const now = Date.now();
   let cursor: DeltaCursor;
   if (rawToken === null) {

@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { map } from 'rxjs';
+import { type Index, openIndex } from '../../store/index.js';
+import { SyncEngine } from '../../streams/sync-engine.js';
+import { ClientCredentialProvider, DeviceCodeProvider, type Log, type TokenProvider } from '../auth/index.js';
+import { GraphClient } from '../graph/index.js';
+import { SubscriptionManager, WebhookReceiver } from '../webhook/index.js';
+import type { Config } from './config.js';
+import { type MappedLibrary, resolveLibraries } from './libraries.js';
+
+export interface Runtime {
+  config: Config;
+  tokens: TokenProvider & { close?: () => Promise<void> };
+  graph: GraphClient;
+  index: Index;
+  engine: SyncEngine;
+  libraries: MappedLibrary[];
+  webhooks?: { receiver: WebhookReceiver; manager: SubscriptionManager };
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log: Log;
+  /** Shows the device code sign-in message. */
+  onDeviceCode?: (message: string) => void;
+}
+
+/** Poll intervals when the config says nothing: long with webhooks (a safety net), short without. */
+const POLL_WITH_WEBHOOKS_MS = 5 * 60_000;
+const POLL_WITHOUT_WEBHOOKS_MS = 30_000;
+
+/**
+ * Everything between the config and a synchronised index: credentials, the Graph client, the
+ * index, the webhook receiver and subscriptions, and one delta feed per library.
+ */
+export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
+  const { log } = opts;
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const caPem = config.graph.caFile ? readFileSync(config.graph.caFile, 'utf8') : undefined;
+  const tokens = tokenProvider(config, caPem, opts);
+  const graph = new GraphClient({
+    tenantId: config.auth.tenantId,
+    tokens,
+    baseUrl: config.graph.baseUrl,
+    caPem,
+  });
+  const index = openIndex(join(config.stateDir, 'index'));
+  let webhooks: Runtime['webhooks'];
+  let engine: SyncEngine | undefined;
+  try {
+    const libraries = await resolveLibraries(graph, config.libraries);
+    if (config.webhook) {
+      const [host, port] = splitHostPort(config.webhook.listen);
+      const receiver = new WebhookReceiver({ host, port, publicUrl: config.webhook.publicUrl });
+      await receiver.listen();
+      const manager = new SubscriptionManager({ api: graph, receiver, log });
+      webhooks = { receiver, manager };
+    }
+    const pollMs =
+      (config.sync.pollIntervalSec ?? 0) * 1000 ||
+      (webhooks ? POLL_WITH_WEBHOOKS_MS : POLL_WITHOUT_WEBHOOKS_MS);
+    engine = new SyncEngine({
+      index,
+      wake$: webhooks?.manager.wake$.pipe(map((w) => w.driveId)),
+      pollIntervalMs: pollMs,
+      top: config.sync.pageSize,
+      log: (msg, fields) => log.info(fields ?? {}, msg),
+    });
+    for (const lib of libraries) engine.add(lib.driveId, graph);
+    if (webhooks) {
+      const manager = webhooks.manager;
+      // Subscriptions are made after the first round started: a change between the two is
+      // caught by that round or by the next notification.
+      await Promise.all(libraries.map((l) => manager.ensure(l.driveId)));
+    }
+    const running = engine;
+    return {
+      config,
+      tokens,
+      graph,
+      index,
+      engine: running,
+      libraries,
+      webhooks,
+      close: async () => {
+        await webhooks?.manager.close();
+        await webhooks?.receiver.close();
+        running.close();
+        await graph.close();
+        await index.close();
+        await (tokens as { close?: () => Promise<void> }).close?.();
+      },
+    };
+  } catch (err) {
+    engine?.close();
+    await webhooks?.manager.close().catch(() => {});
+    await webhooks?.receiver.close().catch(() => {});
+    await graph.close();
+    await index.close();
+    throw err;
+  }
+}
+
+function tokenProvider(
+  config: Config,
+  caPem: string | undefined,
+  opts: RuntimeOptions,
+): TokenProvider & { close?: () => Promise<void> } {
+  const a = config.auth;
+  const common = {
+    authority: a.authority ?? `https://login.microsoftonline.com/${a.tenantId}`,
+    ...(a.authorityMetadata ? { authorityMetadata: a.authorityMetadata } : {}),
+    ...(caPem ? { caPem } : {}),
+    clientId: a.clientId,
+    cacheFile: join(config.stateDir, 'msal-cache.json'),
+    log: opts.log,
+  };
+  if (a.deviceCode) {
+    return new DeviceCodeProvider({
+      ...common,
+      onDeviceCode: (p) => (opts.onDeviceCode ?? ((m: string) => process.stderr.write(`${m}\n`)))(p.message),
+    });
+  }
+  const secret = process.env[a.clientSecretEnv] ?? a.clientSecret;
+  if (a.certificateFile && a.privateKeyFile) {
+    return new ClientCredentialProvider({
+      ...common,
+      credential: {
+        certificatePem: readFileSync(a.certificateFile, 'utf8'),
+        privateKeyPem: readFileSync(a.privateKeyFile, 'utf8'),
+      },
+    });
+  }
+  if (!secret) {
+    throw new Error(
+      `no credential: set ${a.clientSecretEnv}, or auth.clientSecret, or auth.certificateFile + auth.privateKeyFile, or auth.deviceCode`,
+    );
+  }
+  return new ClientCredentialProvider({ ...common, credential: { secret } });
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const i = listen.lastIndexOf(':');
+  const port = Number(listen.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`webhook.listen must be host:port, got '${listen}'`);
+  return [listen.slice(0, i).replace(/^\[|\]$/g, ''), port];
+}
