@@ -14,6 +14,7 @@ import {
   retry,
   Subject,
   type Subscription,
+  switchMap,
   takeUntil,
   timer,
 } from 'rxjs';
@@ -50,8 +51,8 @@ export interface DriveFeedOptions {
   index: Index;
   /** Shoulder taps for this drive (webhook notifications, lifecycle `missed`). */
   wake$?: Observable<unknown>;
-  /** Safety-net poll, even with webhooks (notifications get lost). */
-  pollIntervalMs: number;
+  /** Safety-net poll, even with webhooks (notifications get lost); may change over time (webhooks lost or back). */
+  pollIntervalMs: number | Observable<number>;
   retry?: Partial<RetryPolicy>;
   top?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -85,7 +86,10 @@ export class DriveFeed {
     const triggers$: Observable<TriggerReason> = merge(
       of<TriggerReason>('start'),
       (opts.wake$ ?? EMPTY).pipe(map((): TriggerReason => 'webhook')),
-      interval(opts.pollIntervalMs).pipe(map((): TriggerReason => 'poll')),
+      (typeof opts.pollIntervalMs === 'number' ? of(opts.pollIntervalMs) : opts.pollIntervalMs).pipe(
+        switchMap((ms) => interval(ms)),
+        map((): TriggerReason => 'poll'),
+      ),
       this.manual$,
     ).pipe(takeUntil(this.stop$));
 

@@ -7,8 +7,8 @@ export interface SyncEngineOptions {
   index: Index;
   /** Drive ids whose libraries changed (webhook notifications, lifecycle `missed`). */
   wake$?: Observable<string>;
-  /** Safety-net poll interval per drive. */
-  pollIntervalMs: number;
+  /** Safety-net poll interval per drive; a function when it depends on the drive's webhook state. */
+  pollIntervalMs: number | ((driveId: string) => Observable<number>);
   retry?: Partial<RetryPolicy>;
   top?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -41,7 +41,10 @@ export class SyncEngine {
       graph,
       index: this.opts.index,
       wake$: this.wake$.pipe(filter((id) => id === driveId)),
-      pollIntervalMs: this.opts.pollIntervalMs,
+      pollIntervalMs:
+        typeof this.opts.pollIntervalMs === 'number'
+          ? this.opts.pollIntervalMs
+          : this.opts.pollIntervalMs(driveId),
       retry: this.opts.retry,
       top: this.opts.top,
       log: this.opts.log,

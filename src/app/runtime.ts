@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { map } from 'rxjs';
+import { distinctUntilChanged, filter, map, of, startWith } from 'rxjs';
 import { type Index, openIndex } from '../../store/index.js';
 import { SyncEngine } from '../../streams/sync-engine.js';
 import { ClientCredentialProvider, DeviceCodeProvider, type Log, type TokenProvider } from '../auth/index.js';
