@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, Pool, fetch as undiciFetch } from 'undici';
+import { MiB, type Row, report } from './lib/report.js';
 import { clientToken, spawnEmulator } from './lib/spawn-emulator.js';
-import { MiB, report, type Row } from './lib/report.js';
 
 /**
  * The emulator's own figures: how fast a 1M-item tenant builds and how much memory it takes,
@@ -15,11 +15,22 @@ export async function benchEmulator(opts: { items: number; seconds: number }): P
   const em = await spawnEmulator(['--items', String(opts.items), '--budget', '1000000000'], tlsDir);
   const rows: Row[] = [];
   try {
-    rows.push({ metric: `build ${opts.items.toLocaleString()}-item tenant`, value: em.startMs / 1000, unit: 's', target: '< 30 s' });
-    rows.push({ metric: 'peak RSS after build', value: em.peakRss() / MiB, unit: 'MiB', target: '< 1536 MiB' });
+    rows.push({
+      metric: `build ${opts.items.toLocaleString()}-item tenant`,
+      value: em.startMs / 1000,
+      unit: 's',
+      target: '< 30 s',
+    });
+    rows.push({
+      metric: 'peak RSS after build',
+      value: em.peakRss() / MiB,
+      unit: 'MiB',
+      target: '< 1536 MiB',
+    });
 
     const agent = new Agent({ connect: { ca: em.ca } });
-    const f = ((url: string, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+    const f = ((url: string, init?: RequestInit) =>
+      undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
     const token = await clientToken(em.line, f);
     const auth = { authorization: `Bearer ${token}` };
     const origin = em.line.baseUrl;
@@ -34,7 +45,11 @@ export async function benchEmulator(opts: { items: number; seconds: number }): P
     const t0 = performance.now();
     for (;;) {
       const res = await pool.request({ path: url, method: 'GET', headers: auth });
-      const page = (await res.body.json()) as { value: unknown[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      const page = (await res.body.json()) as {
+        value: unknown[];
+        '@odata.nextLink'?: string;
+        '@odata.deltaLink'?: string;
+      };
       if (res.statusCode !== 200) throw new Error(`delta answered ${res.statusCode}`);
       items += page.value.length;
       pages++;
@@ -43,13 +58,22 @@ export async function benchEmulator(opts: { items: number; seconds: number }): P
       url = next.slice(origin.length);
     }
     const deltaS = (performance.now() - t0) / 1000;
-    rows.push({ metric: 'delta full enumeration', value: deltaS, unit: 's', note: `${items.toLocaleString()} items in ${pages} pages` });
+    rows.push({
+      metric: 'delta full enumeration',
+      value: deltaS,
+      unit: 's',
+      note: `${items.toLocaleString()} items in ${pages} pages`,
+    });
     rows.push({ metric: 'delta enumeration rate', value: items / deltaS, unit: 'items/s' });
     rows.push({ metric: 'peak RSS after enumeration', value: em.peakRss() / MiB, unit: 'MiB' });
 
     // Ranges of the 1 GiB file, straight from the download URL.
     const media = (await (
-      await pool.request({ path: `/v1.0/drives/${main.id}/root:/Media:/children`, method: 'GET', headers: auth })
+      await pool.request({
+        path: `/v1.0/drives/${main.id}/root:/Media:/children`,
+        method: 'GET',
+        headers: auth,
+      })
     ).body.json()) as { value: Array<{ size: number; '@microsoft.graph.downloadUrl': string }> };
     const huge = media.value[0]!;
     const dl = new URL(huge['@microsoft.graph.downloadUrl']);
@@ -67,14 +91,22 @@ export async function benchEmulator(opts: { items: number; seconds: number }): P
         while (performance.now() < deadline) {
           const start = offset % (huge.size - block);
           offset += block;
-          const res = await pool.request({ path: dl.pathname, method: 'GET', headers: { range: `bytes=${start}-${start + block - 1}` } });
+          const res = await pool.request({
+            path: dl.pathname,
+            method: 'GET',
+            headers: { range: `bytes=${start}-${start + block - 1}` },
+          });
           for await (const chunk of res.body) bytes += (chunk as Buffer).length;
           if (res.statusCode !== 206) throw new Error(`range answered ${res.statusCode}`);
         }
       };
       await Promise.all(Array.from({ length: parallel }, worker));
       const s = (performance.now() - started) / 1000;
-      rows.push({ metric: `range reads ${blockMiB} MiB x${parallel} in flight`, value: bytes / MiB / s, unit: 'MiB/s' });
+      rows.push({
+        metric: `range reads ${blockMiB} MiB x${parallel} in flight`,
+        value: bytes / MiB / s,
+        unit: 'MiB/s',
+      });
     }
     await pool.close();
     await agent.close();

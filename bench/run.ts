@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { benchEmulator } from './emulator.js';
+import { benchIndex } from './index.js';
 
 const int = (raw: string) => {
   const n = Number(raw.replace(/_/g, ''));
@@ -10,12 +11,19 @@ const int = (raw: string) => {
 const program = new Command()
   .name('deltafs-bench')
   .description('deltafs benchmarks: figures as ratios measured in one run')
-  .argument('[scenarios...]', 'scenarios to run: emulator', ['emulator'])
+  .argument('[scenarios...]', 'scenarios to run: emulator, index', ['emulator', 'index'])
   .option('--items <n>', 'items in the main library', int, 1_000_000)
   .option('--seconds <n>', 'seconds per throughput measurement', int, 5)
-  .action(async (scenarios: string[], flags: { items: number; seconds: number }) => {
+  .option(
+    '--sizes <list>',
+    'library sizes for the index scenario',
+    (v) => v.split(',').map(int),
+    [10_000, 100_000, 1_000_000],
+  )
+  .action(async (scenarios: string[], flags: { items: number; seconds: number; sizes: number[] }) => {
     for (const s of scenarios) {
       if (s === 'emulator') await benchEmulator(flags);
+      else if (s === 'index') await benchIndex(flags.sizes);
       else throw new InvalidArgumentError(`unknown scenario '${s}'`);
     }
   });

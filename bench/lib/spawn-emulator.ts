@@ -76,5 +76,7 @@ export async function clientToken(line: EmulatorLine, fetchImpl: typeof fetch): 
 }
 
 export function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
 }

@@ -30,6 +30,7 @@ interface EmulatorFlags {
   pReset: number;
   pTruncate: number;
   budget?: number;
+  wide?: number;
   tlsDir?: string;
   autoApprove: boolean;
   json: boolean;
@@ -49,6 +50,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--p503 <p>', 'probability of an injected 503', prob, 0)
     .option('--p-reset <p>', 'probability of a connection reset', prob, 0)
     .option('--p-truncate <p>', 'probability of a truncated body', prob, 0)
+    .option('--wide <n>', "add a folder 'Wide' with this many files to the main library", int('--wide', 1))
     .option('--budget <ru>', 'resource units per tenant per minute (default 6000)', int('--budget', 1))
     .option('--tls-dir <dir>', 'keep the CA and certificate here across runs (writes ca.pem)')
     .option('--no-auto-approve', 'do not approve device codes automatically')
@@ -68,6 +70,7 @@ export function registerEmulatorCommand(program: Command): void {
         process.stderr.write(`Generating a tenant with a ${flags.items.toLocaleString()}-item library...\n`);
       const emulator = await startEmulator({
         items: flags.items,
+        wideChildren: flags.wide,
         seed: flags.seed,
         port: flags.port,
         faults,

@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Items in the main library (default 10,000). */
   items?: number;
+  /** A folder 'Wide' with this many files in the main library (counted within `items`). */
+  wideChildren?: number;
   seed?: number;
   /** The whole tenant layout; overrides `items`. */
   tenant?: Omit<TenantSpec, 'tenantId'> & { tenantId?: string };
@@ -84,7 +86,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const tenantId = opts.tenant?.tenantId ?? '6a1d3c52-7b0e-4f43-9a35-0c5f2d7e8b11';
   const spec: TenantSpec = opts.tenant
     ? { ...opts.tenant, tenantId }
-    : defaultTenantSpec(opts.items ?? 10_000, seed, tenantId);
+    : defaultTenantSpec(opts.items ?? 10_000, seed, tenantId, opts.wideChildren);
   const t0 = performance.now();
   warmSeededHash();
   const tenant = buildTenant(spec);

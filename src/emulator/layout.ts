@@ -8,6 +8,7 @@ export interface LibrarySpec {
   name: string;
   items: number;
   hugeFileBytes?: number;
+  wideChildren?: number;
 }
 
 export interface SiteSpec {
@@ -29,7 +30,12 @@ export interface TenantSpec {
  * The default tenant: one large library (the size asked for) beside a few small ones, so
  * discovery, multi-library mounts and per-drive isolation have something to show.
  */
-export function defaultTenantSpec(items: number, seed: number, tenantId: string): TenantSpec {
+export function defaultTenantSpec(
+  items: number,
+  seed: number,
+  tenantId: string,
+  wideChildren?: number,
+): TenantSpec {
   const small = (n: number) => Math.max(0, Math.min(n, items));
   return {
     tenantId,
@@ -39,7 +45,7 @@ export function defaultTenantSpec(items: number, seed: number, tenantId: string)
       {
         name: 'Company',
         displayName: 'Contoso Company',
-        libraries: [{ name: 'Documents', items, hugeFileBytes: 2 ** 30 }],
+        libraries: [{ name: 'Documents', items, hugeFileBytes: 2 ** 30, wideChildren }],
       },
       {
         name: 'Finance',
@@ -70,6 +76,7 @@ export function buildTenant(spec: TenantSpec): Tenant {
         items: lib.items,
         seed,
         hugeFileBytes: lib.hugeFileBytes,
+        wideChildren: lib.wideChildren,
         contentFor: (key, version) => ({ kind: 'seeded', phase: phaseFor(seed, key, version) }),
       });
     }

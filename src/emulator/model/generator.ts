@@ -13,6 +13,8 @@ export interface GenerateOptions {
   contentFor: (itemKey: string, version: number) => Content;
   /** Adds one file of this size (for range-read benchmarks); 0 = none. */
   hugeFileBytes?: number;
+  /** Adds one folder ('Wide') with this many files (listing benchmarks at every library size). */
+  wideChildren?: number;
   now?: number;
 }
 
@@ -120,6 +122,11 @@ export function generateLibrary(drive: Drive, opts: GenerateOptions): void {
   if (opts.hugeFileBytes && target > 0) {
     const media = add(drive.root, 'Media', true);
     if (n < target) add(media, 'Town hall recording.mp4', false, opts.hugeFileBytes);
+  }
+  if (opts.wideChildren && n < target) {
+    const wideFolder = add(drive.root, 'Wide', true);
+    for (let i = 0; i < opts.wideChildren && n < target; i++)
+      add(wideFolder, `Item ${String(i).padStart(6, '0')}.pdf`, false, fileSize());
   }
 
   // A few very wide folders (scans, exports): 10k+ children once the library is large enough.

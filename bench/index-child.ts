@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClientCredentialProvider, silentLog } from '../src/auth/index.js';
+import { GraphClient, TenantState } from '../src/graph/index.js';
+import { openIndex } from '../store/index.js';
+import { runDelta } from '../streams/delta-run.js';
+import type { EmulatorLine } from './lib/spawn-emulator.js';
+
+/**
+ * Indexes one library from a running emulator in a process of its own, so the peak RSS it
+ * reports is the client's alone. Prints one JSON line.
+ */
+async function main() {
+  const [lineJson, stateDir] = process.argv.slice(2) as [string, string];
+  const line = JSON.parse(lineJson) as EmulatorLine;
+  const caPem = readFileSync(line.caFile, 'utf8');
+  const tokens = new ClientCredentialProvider({
+    authority: line.authority,
+    caPem,
+    clientId: line.clientId,
+    credential: { secret: line.clientSecret },
+    log: silentLog,
+  });
+  const graph = new GraphClient({
+    tenantId: line.tenantId,
+    tokens,
+    baseUrl: line.baseUrl,
+    caPem,
+    tenant: new TenantState(line.tenantId, { budget: false }),
+  });
+  const dir = join(stateDir, 'index');
+  const index = openIndex(dir);
+  const driveId = line.drives[0]!.id;
+  const t0 = performance.now();
+  const done = await runDelta({ graph, index, driveId, top: 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const state = index.getDriveState(driveId)!;
+
+  // Listing the 10,000-entry folder: the first read after the enumeration, then warm repeats.
+  const wide = index.resolvePath(driveId, '/Wide')!;
+  const timeList = () => {
+    const t = performance.now();
+    let n = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = index.list(driveId, wide.id, { limit: 10_000, after });
+      n += page.entries.length;
+      if (!page.cursor) break;
+      after = page.cursor;
+    }
+    return { ms: performance.now() - t, n };
+  };
+  const first = timeList();
+  const warm: number[] = [];
+  for (let i = 0; i < 20; i++) warm.push(timeList().ms);
+  warm.sort((a, b) => a - b);
+  await index.close();
+  await graph.close();
+  await tokens.close();
+  const bytes = Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+  process.stdout.write(
+    `${JSON.stringify({
+      items: state.itemCount,
+      pages: done.pages,
+      seconds,
+      rate: done.items / seconds,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      indexBytes: bytes,
+      listFirstMs: first.ms,
+      listWarmMedianMs: warm[10],
+      listed: first.n,
+    })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
