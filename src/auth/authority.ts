@@ -32,15 +32,20 @@ const MICROSOFT_HOSTS = new Set([
  * authority cannot pass and which needs the internet. Listing the authority's host:port in
  * `knownAuthorities` skips that discovery for exactly that host.
  */
-export function msalAuthorityOptions(cfg: AuthorityConfig): Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> {
+export function msalAuthorityOptions(
+  cfg: AuthorityConfig,
+): Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> {
   const url = new URL(cfg.authority);
-  if (url.protocol !== 'https:') throw new Error(`authority must be an https URL (MSAL refuses ${url.protocol})`);
+  if (url.protocol !== 'https:')
+    throw new Error(`authority must be an https URL (MSAL refuses ${url.protocol})`);
   const authority = url.href.replace(/\/+$/, '');
   const out: Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> = { authority };
   if (!MICROSOFT_HOSTS.has(url.hostname.toLowerCase())) out.knownAuthorities = [url.host];
   if (cfg.authorityMetadata !== undefined) {
     out.authorityMetadata =
-      typeof cfg.authorityMetadata === 'string' ? cfg.authorityMetadata : JSON.stringify(cfg.authorityMetadata);
+      typeof cfg.authorityMetadata === 'string'
+        ? cfg.authorityMetadata
+        : JSON.stringify(cfg.authorityMetadata);
   }
   return out;
 }

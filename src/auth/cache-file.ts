@@ -54,7 +54,10 @@ export class FileTokenCache implements ICachePlugin {
       if (!st.isFile()) throw new Error(`token cache ${this.path} is not a regular file`);
       if ((st.mode & 0o077) !== 0) {
         await handle.chmod(OWNER_ONLY);
-        this.log.warn({ path: this.path, mode: (st.mode & 0o777).toString(8) }, 'token cache was readable by others; narrowed to 0600');
+        this.log.warn(
+          { path: this.path, mode: (st.mode & 0o777).toString(8) },
+          'token cache was readable by others; narrowed to 0600',
+        );
       }
       return await handle.readFile('utf8');
     } finally {

@@ -11,5 +11,10 @@ export {
   GRAPH_USER_SCOPES,
 } from './msal.js';
 export { type NetworkOptions, UndiciNetworkModule } from './network.js';
-export { type IssuedToken, type RefreshPolicy, RefreshingTokenProvider, type TokenSource } from './refresh.js';
+export {
+  type IssuedToken,
+  RefreshingTokenProvider,
+  type RefreshPolicy,
+  type TokenSource,
+} from './refresh.js';
 export { type Log, silentLog, type TokenProvider } from './types.js';

@@ -1,8 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import {
   type AccountInfo,
-  type AuthenticationResult,
   AuthError,
+  type AuthenticationResult,
   ConfidentialClientApplication,
   type Configuration,
   type INetworkModule,
@@ -13,7 +13,7 @@ import {
 import { type AuthorityConfig, msalAuthorityOptions } from './authority.js';
 import { FileTokenCache } from './cache-file.js';
 import { UndiciNetworkModule } from './network.js';
-import { type IssuedToken, type RefreshPolicy, RefreshingTokenProvider } from './refresh.js';
+import { type IssuedToken, RefreshingTokenProvider, type RefreshPolicy } from './refresh.js';
 import { type Log, silentLog, type TokenProvider } from './types.js';
 
 /** App-only access to everything the app registration was granted. */
@@ -62,7 +62,10 @@ export interface DeviceCodeConfig extends MsalCommonConfig {
 }
 
 /** Shared MSAL wiring: our network module, file cache, and a logger that drops anything PII-marked. */
-function msalConfig(cfg: MsalCommonConfig, auth: Configuration['auth']): { config: Configuration; network: INetworkModule } {
+function msalConfig(
+  cfg: MsalCommonConfig,
+  auth: Configuration['auth'],
+): { config: Configuration; network: INetworkModule } {
   const log = cfg.log ?? silentLog;
   const network = cfg.network ?? new UndiciNetworkModule({ caPem: cfg.caPem });
   const config: Configuration = {
@@ -92,7 +95,10 @@ function msalConfig(cfg: MsalCommonConfig, auth: Configuration['auth']): { confi
 const SIGN_IN_AGAIN = new Set(['invalid_grant', 'no_tokens_found', 'refresh_token_expired']);
 
 function needsSignIn(err: unknown): boolean {
-  return err instanceof InteractionRequiredAuthError || (err instanceof AuthError && SIGN_IN_AGAIN.has(err.errorCode));
+  return (
+    err instanceof InteractionRequiredAuthError ||
+    (err instanceof AuthError && SIGN_IN_AGAIN.has(err.errorCode))
+  );
 }
 
 function issued(result: AuthenticationResult | null): IssuedToken {
@@ -177,7 +183,7 @@ export class DeviceCodeProvider implements TokenProvider {
   /** Runs the device code flow now, whatever the cache holds (the `login` command). */
   async signIn(): Promise<AccountInfo> {
     const result = await this.deviceCode();
-    this.tokens.invalidate();
+    this.tokens.offer(issued(result));
     return result.account!;
   }
 
@@ -186,7 +192,10 @@ export class DeviceCodeProvider implements TokenProvider {
     const accounts = await this.app.getTokenCache().getAllAccounts();
     const pick =
       accounts.find((a) => this.homeAccountId !== undefined && a.homeAccountId === this.homeAccountId) ??
-      accounts.find((a) => this.cfg.username !== undefined && a.username.toLowerCase() === this.cfg.username.toLowerCase()) ??
+      accounts.find(
+        (a) =>
+          this.cfg.username !== undefined && a.username.toLowerCase() === this.cfg.username.toLowerCase(),
+      ) ??
       (this.cfg.username === undefined ? accounts[0] : undefined);
     return pick;
   }
@@ -206,12 +215,15 @@ export class DeviceCodeProvider implements TokenProvider {
     const account = await this.account();
     if (account) {
       try {
-        return issued(await this.app.acquireTokenSilent({ account, scopes: this.scopes, forceRefresh: fresh }));
+        return issued(
+          await this.app.acquireTokenSilent({ account, scopes: this.scopes, forceRefresh: fresh }),
+        );
       } catch (err) {
         if (!needsSignIn(err)) throw err;
       }
     }
-    if (this.cfg.interactive === false) throw new Error('no usable sign-in in the token cache; run the device code login');
+    if (this.cfg.interactive === false)
+      throw new Error('no usable sign-in in the token cache; run the device code login');
     return issued(await this.deviceCode());
   }
 

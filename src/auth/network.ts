@@ -1,4 +1,9 @@
-import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
+import {
+  AuthError,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { Agent, type Dispatcher, request } from 'undici';
 
 export interface NetworkOptions {
@@ -26,7 +31,11 @@ export class UndiciNetworkModule implements INetworkModule {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options, timeout);
   }
 
@@ -65,7 +74,10 @@ export class UndiciNetworkModule implements INetworkModule {
     try {
       return { status: res.statusCode, headers, body: JSON.parse(text) as T };
     } catch {
-      throw new AuthError('token_parsing_error', `${method} ${new URL(url).origin} answered ${res.statusCode} without JSON`);
+      throw new AuthError(
+        'token_parsing_error',
+        `${method} ${new URL(url).origin} answered ${res.statusCode} without JSON`,
+      );
     }
   }
 }

@@ -59,7 +59,10 @@ export class RefreshingTokenProvider implements TokenProvider {
       if (now >= this.refreshAt(held) && !this.inflight && now >= this.quietUntil) {
         this.fetch().catch((err: unknown) => {
           this.quietUntil = this.now() + this.backgroundRetryMs;
-          this.log.warn({ err: errorSummary(err) }, 'background token refresh failed; the current token is still valid');
+          this.log.warn(
+            { err: errorSummary(err) },
+            'background token refresh failed; the current token is still valid',
+          );
         });
       }
       return held.token;
@@ -71,6 +74,12 @@ export class RefreshingTokenProvider implements TokenProvider {
     if (rejected !== undefined && this.held !== undefined && this.held.token !== rejected) return;
     this.held = undefined;
     this.forceNext = true;
+  }
+
+  /** Holds a token obtained outside `source` (an interactive sign-in) so the next call need not fetch one. */
+  offer(token: IssuedToken): void {
+    this.held = { ...token, obtainedAt: this.now() };
+    this.forceNext = false;
   }
 
   /** Expiry of the token currently held (for diagnostics and tests), or undefined. */

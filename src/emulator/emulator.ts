@@ -61,6 +61,8 @@ export interface EmulatorInfo {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** A public client (no secret) for the device code flow. */
+  publicClientId: string;
   caFile: string | null;
   caPem: string;
   controlUrl: string;
@@ -109,6 +111,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const clientId = '0c8e0b4e-5d1a-4c57-8e5b-2f1f3b7f6a01';
   const clientSecret = `deltafs-emulator-${seed}`;
+  const publicClientId = '0c8e0b4e-5d1a-4c57-8e5b-2f1f3b7f6a02';
   const users = [...tenant.users.values()].map((u) => ({
     id: u.id,
     tenantId,
@@ -119,7 +122,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     apps: [
       { tenantId, clientId, clientSecret },
       // A public client for the device code flow, as an Entra ID app registration allows.
-      { tenantId, clientId: '0c8e0b4e-5d1a-4c57-8e5b-2f1f3b7f6a02', publicClient: true },
+      { tenantId, clientId: publicClientId, publicClient: true },
     ],
     users,
     tokens: { lifetimeSec: opts.tokenLifetimeSec },
@@ -184,6 +187,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenantId,
     clientId,
     clientSecret,
+    publicClientId,
     caFile,
     caPem: tls.caPem,
     controlUrl: `${server.baseUrl}/_control`,

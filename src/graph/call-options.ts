@@ -46,12 +46,15 @@ const infos = new WeakMap<Context, CallInfo>();
 export function callInfo(context: Context): CallInfo {
   let info = infos.get(context);
   if (info) return info;
-  const settings = (context.middlewareControl?.getMiddlewareOptions(GraphCallOptions) as GraphCallOptions | undefined)
-    ?.settings;
+  const settings = (
+    context.middlewareControl?.getMiddlewareOptions(GraphCallOptions) as GraphCallOptions | undefined
+  )?.settings;
   const request = context.request;
   const href = settings?.url ?? (typeof request === 'string' ? request : request.url);
   const url = new URL(href);
-  const method = (context.options?.method ?? (typeof request === 'string' ? 'GET' : request.method)).toUpperCase();
+  const method = (
+    context.options?.method ?? (typeof request === 'string' ? 'GET' : request.method)
+  ).toUpperCase();
   const body = settings?.body ?? context.options?.body;
   info = {
     method,
@@ -59,7 +62,12 @@ export function callInfo(context: Context): CallInfo {
     route: routeTemplate(url),
     cost: settings?.cost ?? resourceCost(method, url, body),
     idempotent: settings?.idempotent ?? IDEMPOTENT.has(method),
-    replayable: body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer,
+    replayable:
+      body === undefined ||
+      body === null ||
+      typeof body === 'string' ||
+      body instanceof Uint8Array ||
+      body instanceof ArrayBuffer,
     stream: settings?.stream ?? false,
     signal: settings?.signal ?? context.options?.signal ?? undefined,
     body,
@@ -75,14 +83,17 @@ export function requestHeaders(context: Context): Record<string, string> {
   const h = context.options.headers;
   if (h && !(h instanceof Headers) && !Array.isArray(h)) return h as Record<string, string>;
   const plain: Record<string, string> = {};
-  if (h) new Headers(h).forEach((value, key) => (plain[key] = value));
+  if (h) {
+    for (const [key, value] of new Headers(h)) plain[key] = value;
+  }
   context.options.headers = plain;
   return plain;
 }
 
 export function setHeader(context: Context, name: string, value: string): void {
   const headers = requestHeaders(context);
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase() && key !== name) delete headers[key];
+  for (const key of Object.keys(headers))
+    if (key.toLowerCase() === name.toLowerCase() && key !== name) delete headers[key];
   headers[name] = value;
 }
 

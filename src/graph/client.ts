@@ -5,7 +5,14 @@ import { Agent, type Dispatcher } from 'undici';
 import type { TokenProvider } from '../auth/index.js';
 import { type DeltaOptions, type DeltaPage, type DeltaQuery, deltaPage } from './api/delta.js';
 import { getDrive, listDrives, listSites } from './api/discovery.js';
-import { type CreateFolderOptions, createFolder, getItem, getItemByPath, type ItemQuery, listChildren } from './api/items.js';
+import {
+  type CreateFolderOptions,
+  createFolder,
+  getItem,
+  getItemByPath,
+  type ItemQuery,
+  listChildren,
+} from './api/items.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -15,7 +22,7 @@ import {
 import { type CallSettings, GraphCallOptions } from './call-options.js';
 import { AuthMiddleware } from './middleware/auth.js';
 import { ErrorMiddleware } from './middleware/errors.js';
-import { type RetryOptions, RetryMiddleware } from './middleware/retry.js';
+import { RetryMiddleware, type RetryOptions } from './middleware/retry.js';
 import { TelemetryMiddleware } from './middleware/telemetry.js';
 import { BudgetMiddleware, ConcurrencyMiddleware, ThrottleGateMiddleware } from './middleware/tenant.js';
 import { UndiciMiddleware } from './middleware/undici.js';
@@ -73,7 +80,8 @@ export class GraphClient {
           ...(opts.connections ? { connections: opts.connections } : {}),
         });
     const dispatcher = opts.dispatcher ?? this.owned!;
-    this.tenant = opts.tenant instanceof TenantState ? opts.tenant : sharedTenantState(opts.tenantId, opts.tenant);
+    this.tenant =
+      opts.tenant instanceof TenantState ? opts.tenant : sharedTenantState(opts.tenantId, opts.tenant);
     this.sdk = Client.initWithMiddleware({
       baseUrl: origin,
       defaultVersion: version,
@@ -139,7 +147,12 @@ export class GraphClient {
     return listChildren(this, driveId, itemId, query);
   }
 
-  createFolder(driveId: string, parentId: string, name: string, opts?: CreateFolderOptions): Promise<DriveItem> {
+  createFolder(
+    driveId: string,
+    parentId: string,
+    name: string,
+    opts?: CreateFolderOptions,
+  ): Promise<DriveItem> {
     return createFolder(this, driveId, parentId, name, opts);
   }
 
@@ -199,6 +212,7 @@ function isStream(body: unknown): boolean {
 
 /** graph-client copies a typed array's whole backing buffer; a Buffer view of exactly its bytes avoids that. */
 function toBuffer(body: unknown): unknown {
-  if (body instanceof Uint8Array && !Buffer.isBuffer(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof Uint8Array && !Buffer.isBuffer(body))
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return body;
 }

@@ -4,8 +4,21 @@ export type { SubscriptionRequest } from './api/subscriptions.js';
 export type { GraphTransport } from './api/transport.js';
 export { type BudgetOptions, RequestBudget } from './budget.js';
 export { type CallSettings, GraphCallOptions } from './call-options.js';
-export { GRAPH_BASE_URL, GraphClient, type GraphClientOptions, type Method, type RequestOptions } from './client.js';
-export { ClientErrorCode, GraphRequestError, hasCode, isGraphRequestError, NO_RESPONSE, parseErrorBody } from './errors.js';
+export {
+  GRAPH_BASE_URL,
+  GraphClient,
+  type GraphClientOptions,
+  type Method,
+  type RequestOptions,
+} from './client.js';
+export {
+  ClientErrorCode,
+  GraphRequestError,
+  hasCode,
+  isGraphRequestError,
+  NO_RESPONSE,
+  parseErrorBody,
+} from './errors.js';
 export type { RetryOptions } from './middleware/retry.js';
 export { parseRetryAfter } from './retry-after.js';
 export { isGraphApiPath, resourceCost, routeTemplate } from './route.js';

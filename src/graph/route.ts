@@ -27,7 +27,8 @@ export function isGraphApiPath(pathname: string): boolean {
  */
 export function routeTemplate(url: URL): string {
   const m = VERSION.exec(url.pathname);
-  if (!m) return url.pathname.split('/').length > 2 ? `/${url.pathname.split('/')[1]}/{opaque}` : url.pathname;
+  if (!m)
+    return url.pathname.split('/').length > 2 ? `/${url.pathname.split('/')[1]}/{opaque}` : url.pathname;
   const rest = url.pathname.slice(m[0].length).replace(/:\/[^:]*(:|$)/, ':{path}$1');
   const segments = rest.split('/');
   for (let i = 1; i < segments.length; i++) {
@@ -61,7 +62,10 @@ function batchCost(url: URL, body: unknown): number {
     const base = new URL(url.href.replace(/\/\$batch$/, '/'));
     let total = 0;
     for (const r of parsed.requests ?? []) {
-      total += resourceCost((r.method ?? 'GET').toUpperCase(), new URL((r.url ?? '').replace(/^\//, ''), base));
+      total += resourceCost(
+        (r.method ?? 'GET').toUpperCase(),
+        new URL((r.url ?? '').replace(/^\//, ''), base),
+      );
     }
     return Math.max(1, total);
   } catch {

@@ -34,6 +34,9 @@ const shared = new Map<string, TenantState>();
 /** The process-wide state of a tenant; `opts` only matter to the first caller. */
 export function sharedTenantState(tenantId: string, opts?: TenantStateOptions): TenantState {
   let state = shared.get(tenantId);
-  if (!state) shared.set(tenantId, (state = new TenantState(tenantId, opts)));
+  if (!state) {
+    state = new TenantState(tenantId, opts);
+    shared.set(tenantId, state);
+  }
   return state;
 }

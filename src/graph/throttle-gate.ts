@@ -45,6 +45,7 @@ export class ThrottleGate {
 
   private async waitOut(signal: AbortSignal | undefined): Promise<void> {
     // A pause can be extended while we sleep; look again after each one.
-    for (let left = this.until - this.now(); left > 0; left = this.until - this.now()) await sleep(left, signal);
+    for (let left = this.until - this.now(); left > 0; left = this.until - this.now())
+      await sleep(left, signal);
   }
 }

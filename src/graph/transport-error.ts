@@ -2,7 +2,14 @@
 export type TransportPhase = 'connect' | 'exchange' | 'body';
 
 /** Codes that mean the request never left this machine, so even a POST may be sent again. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * No (complete) response: connection refused or reset, socket hang up, or a body cut short.

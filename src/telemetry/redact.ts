@@ -74,5 +74,8 @@ export function redactText(text: string): string {
     .replace(URL_IN_TEXT, (m) => redactUrl(m))
     .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(JWT, REDACTED)
-    .replace(SECRET_FIELD, (_m, q: string, key: string, sep: string, vq: string) => `${q}${key}${q}${sep}${vq}${REDACTED}${vq}`);
+    .replace(
+      SECRET_FIELD,
+      (_m, q: string, key: string, sep: string, vq: string) => `${q}${key}${q}${sep}${vq}${REDACTED}${vq}`,
+    );
 }

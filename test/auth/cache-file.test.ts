@@ -64,7 +64,9 @@ describe('FileTokenCache', () => {
     await writeFile(target, '{}', { mode: 0o600 });
     const link = join(dir, 'link.json');
     await symlink(target, link);
-    await assert.rejects(new FileTokenCache(link).beforeCacheAccess(context({ data: '', changed: false })), { code: 'ELOOP' });
+    await assert.rejects(new FileTokenCache(link).beforeCacheAccess(context({ data: '', changed: false })), {
+      code: 'ELOOP',
+    });
   });
 
   it('replaces atomically: concurrent writes leave one whole version and no temp files', async () => {
@@ -75,7 +77,10 @@ describe('FileTokenCache', () => {
     const final = await readFile(path, 'utf8');
     assert.ok(versions.includes(final));
     assert.equal(JSON.parse(final).v, 19, 'writes land in call order');
-    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('survives a corrupt file with a warning instead of failing sign-in', async () => {

@@ -32,10 +32,15 @@ describe('MSAL token providers against the emulator', () => {
     await rm(dir, { recursive: true, force: true });
     // Whatever the tests logged, no token, secret or refresh token may be in it.
     const text = log.lines.join('\n');
-    for (const secret of [...seen, emu.info.clientSecret]) assert.ok(!text.includes(secret), 'a secret reached the log');
+    for (const secret of [...seen, emu.info.clientSecret])
+      assert.ok(!text.includes(secret), 'a secret reached the log');
   });
 
-  const authority = () => ({ authority: emu.info.authority, authorityMetadata: emu.info.authorityMetadata, caPem: emu.info.caPem });
+  const authority = () => ({
+    authority: emu.info.authority,
+    authorityMetadata: emu.info.authorityMetadata,
+    caPem: emu.info.caPem,
+  });
   const graph = (tokens: ClientCredentialProvider | DeviceCodeProvider) =>
     new GraphClient({
       tenantId: emu.info.tenantId,
@@ -47,7 +52,13 @@ describe('MSAL token providers against the emulator', () => {
 
   it('client credentials with a secret: token through MSAL, persisted 0600, reused by the next process', async () => {
     const cacheFile = join(dir, 'app', 'msal.json');
-    const cfg = { ...authority(), clientId: emu.info.clientId, credential: { secret: emu.info.clientSecret }, cacheFile, log };
+    const cfg = {
+      ...authority(),
+      clientId: emu.info.clientId,
+      credential: { secret: emu.info.clientSecret },
+      cacheFile,
+      log,
+    };
     const first = new ClientCredentialProvider(cfg);
     const before = tokenCalls(emu);
     const token = await first.acquireToken();
@@ -71,7 +82,12 @@ describe('MSAL token providers against the emulator', () => {
 
   it('client credentials with a certificate (signed client assertion)', async () => {
     const keys = (await webcrypto.subtle.generateKey(
-      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
       true,
       ['sign', 'verify'],
     )) as webcrypto.CryptoKeyPair;
@@ -87,11 +103,19 @@ describe('MSAL token providers against the emulator', () => {
       webcrypto,
     );
     const certificatePem = cert.toString('pem');
-    const privateKeyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+    const privateKeyPem = x509.PemConverter.encode(
+      await webcrypto.subtle.exportKey('pkcs8', keys.privateKey),
+      'PRIVATE KEY',
+    );
     const clientId = '5f0c1a2b-0000-4000-8000-00000000c3a7';
     emu.auth.directory.addApp({ tenantId: emu.info.tenantId, clientId, certificates: [certificatePem] });
 
-    const tokens = new ClientCredentialProvider({ ...authority(), clientId, credential: { certificatePem, privateKeyPem }, log });
+    const tokens = new ClientCredentialProvider({
+      ...authority(),
+      clientId,
+      credential: { certificatePem, privateKeyPem },
+      log,
+    });
     const token = await tokens.acquireToken();
     seen.push(token);
     const client = graph(tokens);
@@ -106,14 +130,22 @@ describe('MSAL token providers against the emulator', () => {
       credential: { certificatePem, privateKeyPem },
       log,
     });
-    await assert.rejects(rejected.acquireToken(), (err: Error) => /invalid_client/.test(`${(err as { errorCode?: string }).errorCode} ${err.message}`));
+    await assert.rejects(rejected.acquireToken(), (err: Error) =>
+      /invalid_client/.test(`${(err as { errorCode?: string }).errorCode} ${err.message}`),
+    );
     await Promise.all([tokens.close(), rejected.close()]);
   });
 
   it('device code flow: prompt through the callback, then silent sign-in from the cache, refresh after expiry', async () => {
     const cacheFile = join(dir, 'user', 'msal.json');
     const prompts: DeviceCodePrompt[] = [];
-    const cfg = { ...authority(), clientId: PUBLIC_CLIENT_ID, cacheFile, log, onDeviceCode: (p: DeviceCodePrompt) => prompts.push(p) };
+    const cfg = {
+      ...authority(),
+      clientId: PUBLIC_CLIENT_ID,
+      cacheFile,
+      log,
+      onDeviceCode: (p: DeviceCodePrompt) => prompts.push(p),
+    };
     const first = new DeviceCodeProvider(cfg);
     const token = await first.acquireToken();
     seen.push(token);
@@ -137,6 +169,14 @@ describe('MSAL token providers against the emulator', () => {
     seen.push(refreshed);
     assert.notEqual(refreshed, token);
     assert.equal(prompts.length, 1, 'refresh token grant, not a second device code');
+
+    const third = new DeviceCodeProvider(cfg);
+    await third.signIn(); // the login command: always prompts
+    assert.equal(prompts.length, 2);
+    const calls = tokenCalls(emu);
+    seen.push(await third.acquireToken());
+    assert.equal(tokenCalls(emu), calls, 'the token from the sign-in is used as is');
+    await third.close();
 
     emu.auth.tokens.revokeAllRefreshTokens();
     emu.auth.tokens.expireAll();
@@ -172,7 +212,11 @@ describe('token refresh before expiry', () => {
         await client.getItem(driveId, 'root');
         await sleep(50);
       }
-      assert.equal(emu.server.stats.count({ status: 401 }), 0, 'no 401: every token was replaced before it expired');
+      assert.equal(
+        emu.server.stats.count({ status: 401 }),
+        0,
+        'no 401: every token was replaced before it expired',
+      );
       assert.ok(used.size >= 3, `${used.size} tokens over 7 s of 3 s tokens`);
       assert.ok(tokenCalls(emu) <= used.size + 1, 'about one token request per token, not per call');
       await client.close();

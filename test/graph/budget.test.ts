@@ -8,7 +8,13 @@ async function timed(budget: RequestBudget, n: number, cost = 1): Promise<number
   const done: Promise<number>[] = [];
   for (let i = 0; i < n; i++) {
     const wait = budget.acquire(cost);
-    done.push((wait ?? Promise.resolve()).then(() => performance.now() - t0));
+    // An instant answer: the reservation is settled as soon as the request may go.
+    done.push(
+      (wait ?? Promise.resolve()).then(() => {
+        budget.settle(cost);
+        return performance.now() - t0;
+      }),
+    );
   }
   return Promise.all(done);
 }
@@ -40,6 +46,22 @@ describe('RequestBudget', () => {
     assert.ok(Math.max(...times.slice(0, 10)) < 30);
     assert.ok(times[10]! >= 390, `11th went at ${times[10]}`);
     assert.ok(budget.usage() <= 10);
+  });
+
+  it('counts requests in flight, and dates their charge from the answer, not from the send', async () => {
+    const budget = new RequestBudget({ windowMs: 300, hardLimit: 2, softLimit: 2, marginMs: 0 });
+    assert.equal(budget.acquire(1), undefined);
+    assert.equal(budget.acquire(1), undefined);
+    const t0 = performance.now();
+    const third = budget.acquire(1)!;
+    assert.ok(third instanceof Promise, 'two in flight fill the budget');
+    await new Promise((r) => setTimeout(r, 100));
+    budget.settle(1);
+    budget.settle(1);
+    await third;
+    const waited = performance.now() - t0;
+    assert.ok(waited >= 390, `third went after ${Math.round(waited)} ms; the charges only started at 100 ms`);
+    assert.equal(budget.usage(), 1);
   });
 
   it('releases a waiter with the abort reason', async () => {

@@ -21,7 +21,9 @@ describe('GraphClient helpers against the emulator', () => {
   let driveId: string;
 
   const truth = async (): Promise<TruthItem[]> => {
-    const res = await request(`${h.emu.info.controlUrl}/drives/${encodeURIComponent(driveId)}/truth`, { dispatcher: control });
+    const res = await request(`${h.emu.info.controlUrl}/drives/${encodeURIComponent(driveId)}/truth`, {
+      dispatcher: control,
+    });
     return ((await res.body.json()) as { value: TruthItem[] }).value;
   };
   const remote = async (op: object) => {
@@ -61,8 +63,16 @@ describe('GraphClient helpers against the emulator', () => {
 
   it('enumerates a drive through delta, sending links exactly as received, then follows changes', async () => {
     const ids = new Set<string>();
-    let page = await client.deltaPage({ driveId, select: ['name', 'parentReference', 'file', 'folder'], top: 97 });
-    assert.match(wire.events.at(-1)!.path, /\$select=id%2Cdeleted%2Cname/, 'id and deleted are always selected');
+    let page = await client.deltaPage({
+      driveId,
+      select: ['name', 'parentReference', 'file', 'folder'],
+      top: 97,
+    });
+    assert.match(
+      wire.events.at(-1)!.path,
+      /\$select=id%2Cdeleted%2Cname/,
+      'id and deleted are always selected',
+    );
     let pages = 1;
     while (page.nextLink) {
       for (const item of page.value) ids.add(item.id!);
@@ -120,13 +130,18 @@ describe('GraphClient helpers against the emulator', () => {
     assert.ok(err instanceof GraphRequestError);
     assert.equal(err.status, 409);
     assert.ok(hasCode(err, 'nameAlreadyExists'));
-    const renamed = await client.createFolder(driveId, 'root', 'Reports 2026 #1', { conflictBehavior: 'rename' });
+    const renamed = await client.createFolder(driveId, 'root', 'Reports 2026 #1', {
+      conflictBehavior: 'rename',
+    });
     assert.notEqual(renamed.name, 'Reports 2026 #1');
   });
 
   it('follows a download redirect without sending the bearer token to the pre-authenticated URL', async () => {
     const file = (await truth()).find((t) => !t.folder)!;
-    const redirect = await client.requestRaw('GET', `/drives/${encodeURIComponent(driveId)}/items/${file.id}/content`);
+    const redirect = await client.requestRaw(
+      'GET',
+      `/drives/${encodeURIComponent(driveId)}/items/${file.id}/content`,
+    );
     assert.equal(redirect.status, 302);
     const location = redirect.headers.get('location')!;
     const res = await client.requestRaw('GET', location, { headers: { Range: 'bytes=0-9' } });

@@ -19,7 +19,11 @@ describe('GraphRequestError', () => {
     };
     const res = new Response(JSON.stringify(body), {
       status: 410,
-      headers: { 'content-type': 'application/json', location: 'https://g/v1.0/drives/d/root/delta?token=fresh', 'request-id': 'hdr-rid' },
+      headers: {
+        'content-type': 'application/json',
+        location: 'https://g/v1.0/drives/d/root/delta?token=fresh',
+        'request-id': 'hdr-rid',
+      },
     });
     const err = await GraphRequestError.fromResponse(res, 'GET', '/drives/{id}/root/delta');
     assert.equal(err.status, 410);
@@ -34,7 +38,13 @@ describe('GraphRequestError', () => {
   });
 
   it('stays a GraphRequestError and a GraphClientError (graph-client passes those through)', () => {
-    const err = new GraphRequestError({ status: 404, codes: ['itemNotFound'], message: 'x', method: 'GET', route: '/' });
+    const err = new GraphRequestError({
+      status: 404,
+      codes: ['itemNotFound'],
+      message: 'x',
+      method: 'GET',
+      route: '/',
+    });
     assert.ok(err instanceof GraphRequestError);
     assert.ok(err instanceof GraphClientError);
     assert.ok(err instanceof Error);
@@ -42,7 +52,11 @@ describe('GraphRequestError', () => {
   });
 
   it('copes with bodies that are not Graph errors', async () => {
-    const err = await GraphRequestError.fromResponse(new Response('<html>bad gateway</html>', { status: 502 }), 'GET', '/x');
+    const err = await GraphRequestError.fromResponse(
+      new Response('<html>bad gateway</html>', { status: 502 }),
+      'GET',
+      '/x',
+    );
     assert.deepEqual(err.codes, ['http502']);
     assert.equal(err.requestId, undefined);
     assert.deepEqual(parseErrorBody({ error: 'nope' }).codes, []);
@@ -60,8 +74,17 @@ describe('GraphRequestError', () => {
   });
 
   it('keeps secrets out of the message', async () => {
-    const body = { error: { code: 'invalidRequest', message: 'bad link https://g/v1.0/drives/d/root/delta?token=SECRET123' } };
-    const err = await GraphRequestError.fromResponse(new Response(JSON.stringify(body), { status: 400 }), 'GET', '/x');
+    const body = {
+      error: {
+        code: 'invalidRequest',
+        message: 'bad link https://g/v1.0/drives/d/root/delta?token=SECRET123',
+      },
+    };
+    const err = await GraphRequestError.fromResponse(
+      new Response(JSON.stringify(body), { status: 400 }),
+      'GET',
+      '/x',
+    );
     assert.ok(!err.message.includes('SECRET123'), err.message);
   });
 });

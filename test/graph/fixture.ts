@@ -1,7 +1,12 @@
 import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
 import { ClientCredentialProvider, type Log } from '../../src/auth/index.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
-import { GraphClient, type GraphClientOptions, TenantState, type TenantStateOptions } from '../../src/graph/index.js';
+import {
+  GraphClient,
+  type GraphClientOptions,
+  TenantState,
+  type TenantStateOptions,
+} from '../../src/graph/index.js';
 
 /** One request as it went over the wire. */
 export interface WireEvent {
@@ -15,11 +20,20 @@ export interface WireEvent {
 }
 
 /** A keep-alive Agent trusting the emulator's CA that records every request it dispatches. */
-export function recordingDispatcher(caPem: string): { dispatcher: Dispatcher; events: WireEvent[]; close(): Promise<void> } {
+export function recordingDispatcher(caPem: string): {
+  dispatcher: Dispatcher;
+  events: WireEvent[];
+  close(): Promise<void>;
+} {
   const agent = new Agent({ connect: { ca: caPem } });
   const events: WireEvent[] = [];
   const dispatcher = agent.compose((dispatch) => (opts, handler) => {
-    const ev: WireEvent = { method: opts.method, path: opts.path, headers: headerRecord(opts.headers), sentAt: performance.now() };
+    const ev: WireEvent = {
+      method: opts.method,
+      path: opts.path,
+      headers: headerRecord(opts.headers),
+      sentAt: performance.now(),
+    };
     events.push(ev);
     // undici's typings omit DecoratorHandler's methods; it normalises old- and new-style handlers.
     const recording = new DecoratorHandler(handler) as Dispatcher.DispatchHandler;
@@ -40,7 +54,8 @@ function headerRecord(h: Dispatcher.DispatchOptions['headers']): Record<string, 
   if (Array.isArray(h)) {
     for (let i = 0; i + 1 < h.length; i += 2) out[String(h[i]).toLowerCase()] = String(h[i + 1]);
   } else {
-    for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined) out[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(h as Record<string, unknown>))
+      if (v !== undefined) out[k.toLowerCase()] = String(v);
   }
   return out;
 }
@@ -49,7 +64,9 @@ function headerRecord(h: Dispatcher.DispatchOptions['headers']): Record<string, 
 export function captureLog(): Log & { lines: string[] } {
   const lines: string[] = [];
   const fn = (obj: object, msg?: string) => {
-    lines.push(`${JSON.stringify(obj, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))} ${msg ?? ''}`);
+    lines.push(
+      `${JSON.stringify(obj, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))} ${msg ?? ''}`,
+    );
   };
   return { lines, debug: fn, info: fn, warn: fn, error: fn };
 }

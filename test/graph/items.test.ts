@@ -5,8 +5,16 @@ import type { GraphTransport } from '../../src/graph/api/transport.js';
 import type { Method, RequestOptions } from '../../src/graph/client.js';
 import { ClientErrorCode, GraphRequestError } from '../../src/graph/errors.js';
 
-const lost = () => GraphRequestError.noResponse(ClientErrorCode.network, 'UND_ERR_SOCKET', 'POST', '/x', new Error('other side closed'));
-const notFound = () => new GraphRequestError({ status: 404, codes: ['itemNotFound'], message: 'x', method: 'GET', route: '/x' });
+const lost = () =>
+  GraphRequestError.noResponse(
+    ClientErrorCode.network,
+    'UND_ERR_SOCKET',
+    'POST',
+    '/x',
+    new Error('other side closed'),
+  );
+const notFound = () =>
+  new GraphRequestError({ status: 404, codes: ['itemNotFound'], message: 'x', method: 'GET', route: '/x' });
 
 /** Answers calls from a script, in order, and records them. */
 function scripted(...answers: (() => unknown)[]): GraphTransport & { calls: string[] } {
@@ -57,7 +65,10 @@ describe('createFolder after a lost connection', () => {
       },
       () => ({ id: 'file', file: {} }),
     );
-    await assert.rejects(createFolder(t, 'd', 'p', 'x'), (e: unknown) => e instanceof GraphRequestError && e.status === 0);
+    await assert.rejects(
+      createFolder(t, 'd', 'p', 'x'),
+      (e: unknown) => e instanceof GraphRequestError && e.status === 0,
+    );
   });
 
   it('with conflictBehavior rename a retry could duplicate, so the error stands', async () => {

@@ -4,13 +4,23 @@ import { redactText, redactUrl } from '../../src/telemetry/index.js';
 
 describe('redaction', () => {
   it('keeps Graph paths and safe query values, hides tokens', () => {
-    const out = redactUrl('https://graph.microsoft.com/v1.0/drives/b!x/root/delta?$select=id,name&token=aGVsbG8&$top=200');
-    assert.equal(out, 'https://graph.microsoft.com/v1.0/drives/b!x/root/delta?$select=id,name&token=REDACTED&$top=200');
+    const out = redactUrl(
+      'https://graph.microsoft.com/v1.0/drives/b!x/root/delta?$select=id,name&token=aGVsbG8&$top=200',
+    );
+    assert.equal(
+      out,
+      'https://graph.microsoft.com/v1.0/drives/b!x/root/delta?$select=id,name&token=REDACTED&$top=200',
+    );
   });
 
   it('hides the signed part of download and upload URLs', () => {
-    assert.equal(redactUrl('https://127.0.0.1:4433/_download/eyJkIjoiYiJ9.c2ln'), 'https://127.0.0.1:4433/_download/REDACTED');
-    const sp = redactUrl('https://contoso.sharepoint.com/_layouts/15/download.aspx?UniqueId=abc&tempauth=v1.eyJ0');
+    assert.equal(
+      redactUrl('https://127.0.0.1:4433/_download/eyJkIjoiYiJ9.c2ln'),
+      'https://127.0.0.1:4433/_download/REDACTED',
+    );
+    const sp = redactUrl(
+      'https://contoso.sharepoint.com/_layouts/15/download.aspx?UniqueId=abc&tempauth=v1.eyJ0',
+    );
     assert.ok(!sp.includes('eyJ0') && !sp.includes('abc'), sp);
   });
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { ClientErrorCode, type GraphClient, GraphRequestError, hasCode, type TenantStateOptions } from '../../src/graph/index.js';
+import {
+  ClientErrorCode,
+  type GraphClient,
+  GraphRequestError,
+  hasCode,
+  type TenantStateOptions,
+} from '../../src/graph/index.js';
 import { type Harness, harness, recordingDispatcher, type WireEvent } from './fixture.js';
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -23,7 +29,11 @@ describe('resilience against the emulator', () => {
   const setup = (tenantOptions: TenantStateOptions = { budget: false }, retry = {}) => {
     const wire = recordingDispatcher(h.emu.info.caPem);
     open.push(wire);
-    const client = h.client({ dispatcher: wire.dispatcher, tenantOptions, retry: { baseDelayMs: 20, maxDelayMs: 200, ...retry } });
+    const client = h.client({
+      dispatcher: wire.dispatcher,
+      tenantOptions,
+      retry: { baseDelayMs: 20, maxDelayMs: 200, ...retry },
+    });
     return { client, events: wire.events };
   };
   const getAll = (client: GraphClient, n: number) =>
@@ -53,7 +63,10 @@ describe('resilience against the emulator', () => {
     const tokenCalls = () => h.emu.server.stats.count({ route: 'oauth2 token' });
     const before = tokenCalls();
     const control = new Agent({ connect: { ca: h.emu.info.caPem } });
-    const res = await request(`${h.emu.info.controlUrl}/tokens/expire`, { method: 'POST', dispatcher: control });
+    const res = await request(`${h.emu.info.controlUrl}/tokens/expire`, {
+      method: 'POST',
+      dispatcher: control,
+    });
     assert.ok(res.statusCode >= 200 && res.statusCode < 300);
     await res.body.dump();
     await control.close();
@@ -81,7 +94,10 @@ describe('resilience against the emulator', () => {
     const after = events.slice(mark);
     assert.equal(after.length, 21, '20 new requests and the retry of the throttled one');
     const earliest = Math.min(...after.map((e) => e.sentAt));
-    assert.ok(earliest >= throttledAt + 995, `a request went out ${Math.round(earliest - throttledAt)} ms after the 429`);
+    assert.ok(
+      earliest >= throttledAt + 995,
+      `a request went out ${Math.round(earliest - throttledAt)} ms after the 429`,
+    );
     assert.equal(client.tenant.gate.pauses, 1);
   });
 
@@ -96,7 +112,11 @@ describe('resilience against the emulator', () => {
     for (const t of throttled) {
       // 10 ms for the gate to see the response after the socket did.
       const inPause = events.filter((e) => e.sentAt > t.answeredAt! + 10 && e.sentAt < t.answeredAt! + 995);
-      assert.deepEqual(inPause.map((e) => Math.round(e.sentAt - t.answeredAt!)), [], 'sent during a pause');
+      assert.deepEqual(
+        inPause.map((e) => Math.round(e.sentAt - t.answeredAt!)),
+        [],
+        'sent during a pause',
+      );
     }
     assert.ok(performance.now() - t0 >= 1000);
   });
@@ -114,7 +134,10 @@ describe('resilience against the emulator', () => {
     const unavailable = s.count({ status: 503 });
     const resets = s.count({ status: 0 });
     const truncated = events.length - n - unavailable - resets;
-    assert.ok(unavailable > 0 && resets > 0 && truncated > 0, `503: ${unavailable}, resets: ${resets}, truncated: ${truncated}`);
+    assert.ok(
+      unavailable > 0 && resets > 0 && truncated > 0,
+      `503: ${unavailable}, resets: ${resets}, truncated: ${truncated}`,
+    );
   });
 
   it('gives up after the attempt bound with the last error', async () => {
@@ -155,7 +178,11 @@ describe('resilience against the emulator', () => {
 
     it('spaces requests past the soft limit and holds them at the hard limit: the server never throttles', async () => {
       h.emu.server.throttle.configure({ ...window, disabled: false });
-      const { client, events } = setup({ budget: { windowMs: 2000, hardLimit: 20, softLimit: 10 }, concurrency: 8 });
+      // Concurrency above the request count: only the budget decides when a request goes.
+      const { client, events } = setup({
+        budget: { windowMs: 2000, hardLimit: 20, softLimit: 10 },
+        concurrency: 32,
+      });
       const t0 = performance.now();
       await getAll(client, 26);
       const sent = events.map((e: WireEvent) => e.sentAt - t0).sort((a, b) => a - b);

@@ -7,10 +7,19 @@ const u = (s: string) => new URL(s, 'https://graph.microsoft.com');
 describe('routeTemplate', () => {
   it('replaces ids, site ids and path-addressed names', () => {
     assert.equal(routeTemplate(u('/v1.0/drives/b!abc/root/delta?token=xyz')), '/drives/{id}/root/delta');
-    assert.equal(routeTemplate(u('/v1.0/drives/b!abc/items/01XYZ/children')), '/drives/{id}/items/{id}/children');
-    assert.equal(routeTemplate(u('/v1.0/drives/b!abc/root:/Finance/salaries 2024.xlsx:/content')), '/drives/{id}/root:{path}:/content');
+    assert.equal(
+      routeTemplate(u('/v1.0/drives/b!abc/items/01XYZ/children')),
+      '/drives/{id}/items/{id}/children',
+    );
+    assert.equal(
+      routeTemplate(u('/v1.0/drives/b!abc/root:/Finance/salaries 2024.xlsx:/content')),
+      '/drives/{id}/root:{path}:/content',
+    );
     assert.equal(routeTemplate(u('/v1.0/drives/d/items/01AB:/a/b.txt:')), '/drives/{id}/items/{id}:{path}:');
-    assert.equal(routeTemplate(u('/v1.0/sites/contoso.sharepoint.com,1111,2222/drives')), '/sites/{id}/drives');
+    assert.equal(
+      routeTemplate(u('/v1.0/sites/contoso.sharepoint.com,1111,2222/drives')),
+      '/sites/{id}/drives',
+    );
     assert.equal(routeTemplate(u('/v1.0/subscriptions/4b2c')), '/subscriptions/{id}');
     assert.equal(routeTemplate(u('/beta/sites?search=fin')), '/sites');
   });

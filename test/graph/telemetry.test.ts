@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Attributes, type MeterProvider, metrics, type SpanOptions, type TracerProvider, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type MeterProvider,
+  metrics,
+  type SpanOptions,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import type { GraphClient } from '../../src/graph/index.js';
 import { type Harness, harness } from './fixture.js';
 
@@ -21,11 +28,23 @@ function recordingProviders() {
         const rec: Recorded = { name, attributes: { ...options?.attributes }, ended: false };
         spans.push(rec);
         const span = {
-          spanContext: () => ({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 1 }),
-          setAttribute: (k: string, v: unknown) => ((rec.attributes[k] = v as string), span),
-          setAttributes: (a: Attributes) => (Object.assign(rec.attributes, a), span),
-          setStatus: (s: Recorded['status']) => ((rec.status = s), span),
-          updateName: (n: string) => ((rec.name = n), span),
+          spanContext: () => ({ traceId: `${'0'.repeat(31)}1`, spanId: `${'0'.repeat(15)}1`, traceFlags: 1 }),
+          setAttribute(k: string, v: unknown) {
+            rec.attributes[k] = v as string;
+            return span;
+          },
+          setAttributes(a: Attributes) {
+            Object.assign(rec.attributes, a);
+            return span;
+          },
+          setStatus(s: Recorded['status']) {
+            rec.status = s;
+            return span;
+          },
+          updateName(n: string) {
+            rec.name = n;
+            return span;
+          },
           addEvent: () => span,
           addLink: () => span,
           addLinks: () => span,
@@ -40,7 +59,8 @@ function recordingProviders() {
     }),
   } as unknown as TracerProvider;
   const instrument = (name: string) => {
-    const push = (value: number, attributes: Attributes = {}) => points.push({ instrument: name, value, attributes });
+    const push = (value: number, attributes: Attributes = {}) =>
+      points.push({ instrument: name, value, attributes });
     return { add: push, record: push };
   };
   const meterProvider = {
@@ -78,12 +98,18 @@ describe('telemetry', () => {
     }
     links.push(page.deltaLink!);
     const file = page.value.find((i) => i.file)!;
-    const redirect = await client.requestRaw('GET', `/drives/${encodeURIComponent(driveId)}/items/${file.id}/content`);
+    const redirect = await client.requestRaw(
+      'GET',
+      `/drives/${encodeURIComponent(driveId)}/items/${file.id}/content`,
+    );
     const location = redirect.headers.get('location')!;
     await (await client.requestRaw('GET', location)).arrayBuffer();
     await client.getItem(driveId, 'no-such-item').catch(() => {});
 
-    const secrets = [...links.map((l) => new URL(l).searchParams.get('token')!), new URL(location).pathname.split('/').pop()!];
+    const secrets = [
+      ...links.map((l) => new URL(l).searchParams.get('token')!),
+      new URL(location).pathname.split('/').pop()!,
+    ];
     assert.ok(secrets.every((s) => s && s.length > 8));
     const everything = JSON.stringify(rec.spans);
     for (const s of secrets) assert.ok(!everything.includes(s), 'a token or signed URL reached a span');
@@ -102,7 +128,10 @@ describe('telemetry', () => {
     const requests = rec.points.filter((p) => p.instrument === 'deltafs.graph.requests');
     const statuses = new Set(requests.map((p) => p.attributes['http.response.status_code']));
     for (const s of [200, 302, 404]) assert.ok(statuses.has(s), `status ${s} counted: ${[...statuses]}`);
-    assert.ok(requests.every((p) => !String(p.attributes['http.route']).includes('!')), 'no drive ids in labels');
+    assert.ok(
+      requests.every((p) => !String(p.attributes['http.route']).includes('!')),
+      'no drive ids in labels',
+    );
     assert.ok(rec.points.some((p) => p.instrument === 'deltafs.graph.duration'));
   });
 });

@@ -30,7 +30,11 @@ export interface DeltaPage {
  * can no longer serve throws GraphRequestError 410 (`hasCode(err, 'resyncRequired')`) whose
  * `location` restarts a full enumeration.
  */
-export async function deltaPage(graph: GraphTransport, from: string | DeltaQuery, opts: DeltaOptions = {}): Promise<DeltaPage> {
+export async function deltaPage(
+  graph: GraphTransport,
+  from: string | DeltaQuery,
+  opts: DeltaOptions = {},
+): Promise<DeltaPage> {
   const url = typeof from === 'string' ? from : deltaUrl(from);
   const page = await graph.request<Page<DriveItem>>('GET', url, {
     headers: opts.excludeParents ? { Prefer: 'deltaExcludeParent' } : undefined,
@@ -39,7 +43,9 @@ export async function deltaPage(graph: GraphTransport, from: string | DeltaQuery
   const nextLink = page['@odata.nextLink'];
   const deltaLink = page['@odata.deltaLink'];
   if (!Array.isArray(page.value) || (nextLink === undefined) === (deltaLink === undefined)) {
-    throw new TypeError('delta page must carry a value array and exactly one of @odata.nextLink / @odata.deltaLink');
+    throw new TypeError(
+      'delta page must carry a value array and exactly one of @odata.nextLink / @odata.deltaLink',
+    );
   }
   return nextLink !== undefined ? { value: page.value, nextLink } : { value: page.value, deltaLink };
 }

@@ -20,10 +20,19 @@ function itemPath(driveId: string, itemId: string): string {
   return itemId === 'root' ? `${drive}/root` : `${drive}/items/${encodeURIComponent(itemId)}`;
 }
 
-export function getItem(graph: GraphTransport, driveId: string, itemId: string, q: ItemQuery = {}): Promise<DriveItem> {
-  return graph.request<DriveItem>('GET', `${itemPath(driveId, itemId)}${query({ $select: q.select?.join(',') })}`, {
-    signal: q.signal,
-  });
+export function getItem(
+  graph: GraphTransport,
+  driveId: string,
+  itemId: string,
+  q: ItemQuery = {},
+): Promise<DriveItem> {
+  return graph.request<DriveItem>(
+    'GET',
+    `${itemPath(driveId, itemId)}${query({ $select: q.select?.join(',') })}`,
+    {
+      signal: q.signal,
+    },
+  );
 }
 
 /** The item at `path` below `parentId` (`a/b.txt`), by Graph's path addressing. */
@@ -39,7 +48,12 @@ export function getItemByPath(
 }
 
 /** All children of a folder, every page. Not a consistent snapshot under concurrent writes (only delta is). */
-export function listChildren(graph: GraphTransport, driveId: string, itemId: string, q: ItemQuery = {}): Promise<DriveItem[]> {
+export function listChildren(
+  graph: GraphTransport,
+  driveId: string,
+  itemId: string,
+  q: ItemQuery = {},
+): Promise<DriveItem[]> {
   const url = `${itemPath(driveId, itemId)}/children${query({ $select: q.select?.join(','), $top: q.top })}`;
   return collectPages<DriveItem>(graph, url, { signal: q.signal });
 }
@@ -65,10 +79,12 @@ export async function createFolder(
     return await post();
   } catch (err) {
     if (!hasCode(err, ClientErrorCode.network) || behavior === 'rename') throw err;
-    const existing = await getItemByPath(graph, driveId, parentId, name, { signal: opts.signal }).catch((e: unknown) => {
-      if (e instanceof GraphRequestError && e.status === 404) return undefined;
-      throw e;
-    });
+    const existing = await getItemByPath(graph, driveId, parentId, name, { signal: opts.signal }).catch(
+      (e: unknown) => {
+        if (e instanceof GraphRequestError && e.status === 404) return undefined;
+        throw e;
+      },
+    );
     if (existing?.folder) return existing;
     if (existing) throw err;
     return post();

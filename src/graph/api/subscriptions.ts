@@ -32,7 +32,11 @@ export function createSubscription(graph: GraphTransport, sub: SubscriptionReque
 }
 
 /** A 404 means the subscription is gone: create a new one. */
-export function renewSubscription(graph: GraphTransport, id: string, expirationDateTime: Date | string): Promise<Subscription> {
+export function renewSubscription(
+  graph: GraphTransport,
+  id: string,
+  expirationDateTime: Date | string,
+): Promise<Subscription> {
   return graph.request<Subscription>('PATCH', `/subscriptions/${encodeURIComponent(id)}`, {
     body: { expirationDateTime: iso(expirationDateTime) },
     idempotent: true,

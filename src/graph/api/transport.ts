@@ -17,7 +17,8 @@ export function encodePath(path: string): string {
 
 export function query(params: Record<string, string | number | undefined>): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) parts.push(`${k}=${encodeURIComponent(String(v))}`);
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined) parts.push(`${k}=${encodeURIComponent(String(v))}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 

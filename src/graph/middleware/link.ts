@@ -11,7 +11,8 @@ export abstract class Link implements Middleware {
   }
 
   protected get next(): Middleware {
-    if (!this.successor) throw new Error(`${this.constructor.name} is the last middleware but does not send requests`);
+    if (!this.successor)
+      throw new Error(`${this.constructor.name} is the last middleware but does not send requests`);
     return this.successor;
   }
 

@@ -3,8 +3,8 @@ import { type CallInfo, callInfo } from '../call-options.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
 import { TransportError } from '../transport-error.js';
-import { graphMetrics } from './telemetry.js';
 import { Link } from './link.js';
+import { graphMetrics } from './telemetry.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 6). */
@@ -63,7 +63,12 @@ export class RetryMiddleware extends Link {
         reason = String(res.status);
         await res.body?.cancel().catch(() => {});
       } catch (err) {
-        if (!(err instanceof TransportError) || attempt >= this.maxAttempts || !this.retriesTransport(err, info)) throw err;
+        if (
+          !(err instanceof TransportError) ||
+          attempt >= this.maxAttempts ||
+          !this.retriesTransport(err, info)
+        )
+          throw err;
         if (info.signal?.aborted) throw err;
         delay = this.backoff(attempt);
         reason = err.code ?? err.phase;

@@ -7,10 +7,17 @@ import { GraphRequestError, NO_RESPONSE } from '../errors.js';
 import { Link } from './link.js';
 
 export const graphMetrics = instruments((m) => ({
-  requests: m.createCounter('deltafs.graph.requests', { description: 'Graph calls by method, route and final status' }),
-  duration: m.createHistogram('deltafs.graph.duration', { description: 'Graph call duration including retries and waits', unit: 'ms' }),
+  requests: m.createCounter('deltafs.graph.requests', {
+    description: 'Graph calls by method, route and final status',
+  }),
+  duration: m.createHistogram('deltafs.graph.duration', {
+    description: 'Graph call duration including retries and waits',
+    unit: 'ms',
+  }),
   retries: m.createCounter('deltafs.graph.retries', { description: 'Graph attempts repeated, by reason' }),
-  pauses: m.createCounter('deltafs.graph.throttle.pauses', { description: 'Tenant-wide pauses started by Retry-After' }),
+  pauses: m.createCounter('deltafs.graph.throttle.pauses', {
+    description: 'Tenant-wide pauses started by Retry-After',
+  }),
 }));
 
 /**
@@ -26,7 +33,6 @@ export class TelemetryMiddleware extends Link {
       attributes: {
         'http.request.method': info.method,
         'http.route': info.route,
-        'url.full': redactUrl(info.url),
         'server.address': info.url.hostname,
       },
     });
@@ -34,6 +40,7 @@ export class TelemetryMiddleware extends Link {
     let status = NO_RESPONSE;
     try {
       if (span.isRecording()) {
+        span.setAttribute('url.full', redactUrl(info.url));
         await otelContext.with(trace.setSpan(otelContext.active(), span), () => this.next.execute(context));
       } else {
         await this.next.execute(context);
@@ -44,10 +51,17 @@ export class TelemetryMiddleware extends Link {
         status = err.status;
         span.setAttribute('error.type', err.code);
       }
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? redactText(err.message) : undefined });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: err instanceof Error ? redactText(err.message) : undefined,
+      });
       throw err;
     } finally {
-      const attrs = { 'http.request.method': info.method, 'http.route': info.route, 'http.response.status_code': status };
+      const attrs = {
+        'http.request.method': info.method,
+        'http.route': info.route,
+        'http.response.status_code': status,
+      };
       const m = graphMetrics();
       m.requests.add(1, attrs);
       m.duration.record(performance.now() - started, attrs);

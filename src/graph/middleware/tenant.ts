@@ -16,17 +16,23 @@ export class ConcurrencyMiddleware extends Link {
   }
 }
 
-/** Charges the request's resource units; spaces or holds it when the tenant's budget runs low. */
+/** Reserves the request's resource units, charged when it is over; spaces or holds it when the tenant's budget runs low. */
 export class BudgetMiddleware extends Link {
   constructor(private readonly tenant: TenantState) {
     super();
   }
 
   async execute(context: Context): Promise<void> {
+    const budget = this.tenant.budget;
+    if (!budget) return this.next.execute(context);
     const info = callInfo(context);
-    const wait = this.tenant.budget?.acquire(info.cost, info.signal);
+    const wait = budget.acquire(info.cost, info.signal);
     if (wait) await wait;
-    await this.next.execute(context);
+    try {
+      await this.next.execute(context);
+    } finally {
+      budget.settle(info.cost);
+    }
   }
 }
 

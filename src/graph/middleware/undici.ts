@@ -48,7 +48,10 @@ export class UndiciMiddleware extends Link {
       return;
     }
     if (info.stream && res.statusCode < 300) {
-      context.response = new Response(Readable.toWeb(res.body) as ReadableStream, { status: res.statusCode, headers });
+      context.response = new Response(Readable.toWeb(res.body) as ReadableStream, {
+        status: res.statusCode,
+        headers,
+      });
       return;
     }
     let bytes: ArrayBuffer;
@@ -77,6 +80,7 @@ function requestBody(body: unknown): string | Uint8Array | Readable | undefined 
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (body instanceof Readable) return body;
-  if (body instanceof ReadableStream) return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
+  if (body instanceof ReadableStream)
+    return Readable.fromWeb(body as import('node:stream/web').ReadableStream);
   throw new TypeError(`unsupported request body type ${Object.prototype.toString.call(body)}`);
 }
