@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerDemoCommand } from './cli/demo-command.js';
 import { registerEmulatorCommand } from './cli/emulator-command.js';
 import { registerIndexCommand } from './cli/index-command.js';
+import { registerMountCommands } from './cli/mount-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerEmulatorCommand(program);
 registerIndexCommand(program);
+registerDemoCommand(program);
+registerMountCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`deltafs: ${err instanceof Error ? err.message : String(err)}\n`);

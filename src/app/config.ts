@@ -50,6 +50,34 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ pageSize: 1000 }),
+    mount: z
+      .object({
+        /** 'sites': /<site>/<library>/...; 'library': one library at the mount's root. */
+        layout: z.enum(['sites', 'library']).default('sites'),
+        attrTimeout: z.number().min(0).max(3600).optional(),
+        entryTimeout: z.number().min(0).max(3600).optional(),
+        allowOther: z.boolean().optional(),
+        /** Block size of range reads and of the cache. */
+        blockSizeKiB: z.number().int().min(4).max(65536).default(1024),
+        /** Memory for cached blocks. */
+        cacheMiB: z.number().int().min(1).default(256),
+        /** Optional on-disk block cache (bytes bounded too). */
+        diskCacheMiB: z.number().int().min(0).default(0),
+        readAheadBlocks: z.number().int().min(0).max(64).default(8),
+        /** Files above this refuse to open (EFBIG); above readOnlyAboveMiB they open read-only. */
+        maxOpenMiB: z.number().int().min(1).default(1024),
+        readOnlyAboveMiB: z.number().int().min(1).default(500),
+      })
+      .strict()
+      .default({
+        layout: 'sites',
+        blockSizeKiB: 1024,
+        cacheMiB: 256,
+        diskCacheMiB: 0,
+        readAheadBlocks: 8,
+        maxOpenMiB: 1024,
+        readOnlyAboveMiB: 500,
+      }),
     webhook: z
       .object({
         /** host:port the receiver listens on. */

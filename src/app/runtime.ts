@@ -11,6 +11,8 @@ import { type MappedLibrary, resolveLibraries } from './libraries.js';
 
 export interface Runtime {
   config: Config;
+  /** The extra CA the config trusts (an emulator's), for download hosts too. */
+  caPem?: string;
   tokens: TokenProvider & { close?: () => Promise<void> };
   graph: GraphClient;
   index: Index;
@@ -77,6 +79,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
     const running = engine;
     return {
       config,
+      caPem,
       tokens,
       graph,
       index,

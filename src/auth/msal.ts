@@ -78,6 +78,8 @@ function msalConfig(
         loggerCallback: (level, message, containsPii) => {
           if (containsPii) return;
           if (level === LogLevel.Error) log.error({ component: 'msal' }, message);
+          // App-only tokens never carry client info; MSAL warns about it on every token.
+          else if (/No client info in response/.test(message)) log.debug({ component: 'msal' }, message);
           else log.warn({ component: 'msal' }, message);
         },
       },
