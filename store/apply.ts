@@ -9,8 +9,8 @@
 // send a delete per descendant). The remaining subtree of every pending folder is removed then.
 
 import { prefixRange } from './keys.js';
-import type { DriveWriter } from './writer.js';
 import type { IndexedItem, ItemChange, PageLink } from './types.js';
+import type { DriveWriter } from './writer.js';
 
 /** Keeps the last change per id, in the order of those last occurrences. */
 export function lastWins(changes: readonly ItemChange[]): ItemChange[] {
@@ -93,12 +93,14 @@ function removeSubtree(w: DriveWriter, top: IndexedItem): void {
 
 /**
  * End of a resync: every item the re-enumeration did not stamp with the current generation
- * is gone on the server. One pass over the drive's items (about 1 s per million, measured).
+ * is gone on the server. One pass over the drive's items, in the transaction that writes the
+ * deltaLink; it holds the main thread for its duration (measured 3.6 s per million items on a
+ * busy 2-vCPU machine).
  */
 export function sweep(w: DriveWriter): void {
   const generation = w.state.generation;
   const stale: string[] = [];
-  for (const { value } of w.dbs.items.getRange(prefixRange(w.driveId))) {
+  for (const { value } of w.dbs.items.getRange(prefixRange(w.tag))) {
     if (value.generation < generation) stale.push(value.id);
   }
   for (const id of stale) {

@@ -14,13 +14,13 @@
 // The classes depend on the runtime's Unicode tables: characters added in a later Unicode
 // version may fold differently under another Node release.
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const DOTLESS_I = '\u0131';
 const foldedChars = new Map<string, string>();
 
 export function foldName(name: string): string {
   // Nearly all names are ASCII, where NFC is the identity and folding is toLowerCase.
-  if (ASCII.test(name)) return name.toLowerCase();
+  if (!NON_ASCII.test(name)) return name.toLowerCase();
   let out = '';
   for (const ch of name.normalize('NFC')) out += foldChar(ch);
   return out.normalize('NFC');

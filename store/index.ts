@@ -6,7 +6,7 @@ import type { RootDatabase } from 'lmdb';
 import { applyChanges, lastWins, settlePending, sweep } from './apply.js';
 import { prefixRange } from './keys.js';
 import * as read from './read.js';
-import { type Dbs, openDbs } from './schema.js';
+import { type Dbs, findDriveTag, openDbs } from './schema.js';
 import type {
   AppliedChanges,
   ChildEntry,
@@ -31,6 +31,8 @@ export function openIndex(path: string, opts: IndexOptions = {}): Index {
 
 export class Index {
   readonly #dbs: Dbs;
+  readonly #tags = new Map<string, string>();
+  #closed: Promise<void> | undefined;
 
   constructor(dbs: Dbs) {
     this.#dbs = dbs;
@@ -97,61 +99,91 @@ export class Index {
     checkDriveId(driveId);
     const dbs = this.#dbs;
     return dbs.env.childTransaction(() => {
+      // The tag stays allocated: other processes may have cached it.
+      const tag = findDriveTag(dbs, driveId);
+      if (tag === undefined) return;
       for (const db of [dbs.items, dbs.children, dbs.collisions, dbs.pending]) {
-        for (const key of [...db.getKeys(prefixRange(driveId))]) {
-          db.removeSync(key);
-        }
+        for (const key of [...db.getKeys(prefixRange(tag))]) db.removeSync(key);
       }
       dbs.drives.removeSync(driveId);
     });
   }
 
   getItem(driveId: string, id: string): IndexedItem | undefined {
-    return read.getItem(this.#dbs, driveId, id);
+    const tag = this.#tag(driveId);
+    return tag === undefined ? undefined : read.getItem(this.#dbs, tag, id);
   }
 
   getRoot(driveId: string): IndexedItem | undefined {
-    return read.getRoot(this.#dbs, driveId);
+    const rootId = this.getDriveState(driveId)?.rootId;
+    return rootId === undefined ? undefined : this.getItem(driveId, rootId);
   }
 
+  /** The entry named `name` (compared case- and normalization-insensitively) in a folder. */
   lookupChild(driveId: string, parentId: string, name: string): ChildEntry | undefined {
-    return read.lookupChild(this.#dbs, driveId, parentId, name);
+    const tag = this.#tag(driveId);
+    return tag === undefined ? undefined : read.lookupChild(this.#dbs, tag, parentId, name);
   }
 
+  /** The item at '/a/b/c' from the drive's root ('/' is the root), segment by segment. */
   resolvePath(driveId: string, path: string): IndexedItem | undefined {
-    return read.resolvePath(this.#dbs, driveId, path);
+    const tag = this.#tag(driveId);
+    const rootId = this.getDriveState(driveId)?.rootId;
+    return tag === undefined || rootId === undefined
+      ? undefined
+      : read.resolvePath(this.#dbs, tag, rootId, path);
   }
 
-  list(driveId: string, parentId: string, opts?: ListOptions): ListPage {
-    return read.list(this.#dbs, driveId, parentId, opts);
+  /** A folder's entries in folded-name order; page on with `after: page.cursor`. */
+  list(driveId: string, parentId: string, opts: ListOptions = {}): ListPage {
+    if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
+      throw new RangeError(`limit must be a positive integer, got ${opts.limit}`);
+    }
+    const tag = this.#tag(driveId);
+    return tag === undefined ? { entries: [] } : read.list(this.#dbs, tag, parentId, opts);
   }
 
+  /** Counts the entries by walking them (about 0.2 ms per 1,000). */
   countChildren(driveId: string, parentId: string): number {
-    return read.countChildren(this.#dbs, driveId, parentId);
+    const tag = this.#tag(driveId);
+    return tag === undefined ? 0 : read.countChildren(this.#dbs, tag, parentId);
   }
 
   getDriveState(driveId: string): DriveState | undefined {
-    return read.getDriveState(this.#dbs, driveId);
+    return this.#dbs.drives.get(driveId);
   }
 
   drives(): string[] {
-    return read.drives(this.#dbs);
+    return [...this.#dbs.drives.getKeys()];
   }
 
+  /** Folders whose delete waits for their children (diagnostics). */
   pendingDeletes(driveId: string): string[] {
-    return read.pendingDeletes(this.#dbs, driveId);
+    const tag = this.#tag(driveId);
+    return tag === undefined ? [] : read.pendingDeletes(this.#dbs, tag);
   }
 
-  /** Waits for queued writes, then closes the environment. */
+  /** Waits for queued writes, then closes the environment; later calls return the same promise. */
   close(): Promise<void> {
-    return this.#dbs.env.close();
+    this.#closed ??= this.#dbs.env.close();
+    return this.#closed;
+  }
+
+  #tag(driveId: string): string | undefined {
+    let tag = this.#tags.get(driveId);
+    if (tag === undefined) {
+      tag = findDriveTag(this.#dbs, driveId);
+      // Tags are never reassigned, so caching a found one is safe across processes.
+      if (tag !== undefined) this.#tags.set(driveId, tag);
+    }
+    return tag;
   }
 
   #write<T>(driveId: string, edit: (w: DriveWriter) => T): Promise<T> {
     // A child transaction, because an exception in a plain async transaction callback still
     // commits the writes made before it; here it rolls the whole page back.
-    return Promise.resolve(this.#dbs.env.transactionSync(() => {
+    return this.#dbs.env.childTransaction(() => {
       return edit(new DriveWriter(this.#dbs, driveId));
-    }));
+    });
   }
 }

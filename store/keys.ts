@@ -1,4 +1,4 @@
-// Key layout of every sub-database. lmdb's ordered-binary encoding writes an array key as its
+// Key layout of every sub-database; `drive` is the drive's short tag (see schema.ts). lmdb's ordered-binary encoding writes an array key as its
 // elements joined by a 0x00 byte, strings as UTF-8; so keys sort element by element, bytewise.
 //
 // A prefix range ends at [...prefix, RANGE_END]: the single byte 0xFF never occurs in UTF-8,
@@ -16,27 +16,27 @@ export interface KeyRange {
   end: Key;
 }
 
-/** items: [driveId, itemId] -> IndexedItem */
-export function itemKey(driveId: string, id: string): Key {
-  return [driveId, id];
+/** items: [drive, itemId] -> IndexedItem */
+export function itemKey(drive: string, id: string): Key {
+  return [drive, id];
 }
 
-/** children: [driveId, parentId, foldedName] -> ChildValue; one owner per folded name. */
-export function childKey(driveId: string, parentId: string, folded: string): Key {
-  return [driveId, parentId, folded];
+/** children: [drive, parentId, foldedName] -> ChildValue; one owner per folded name. */
+export function childKey(drive: string, parentId: string, folded: string): Key {
+  return [drive, parentId, folded];
 }
 
 /**
- * collisions: [driveId, parentId, foldedName, itemId] -> true. Items whose children key is
+ * collisions: [drive, parentId, foldedName, itemId] -> true. Items whose children key is
  * owned by another id (a transient state within a feed); promoted when the owner leaves.
  */
-export function collisionKey(driveId: string, parentId: string, folded: string, id: string): Key {
-  return [driveId, parentId, folded, id];
+export function collisionKey(drive: string, parentId: string, folded: string, id: string): Key {
+  return [drive, parentId, folded, id];
 }
 
-/** pending: [driveId, folderId] -> true. Folder deletes waiting for the folder to empty. */
-export function pendingKey(driveId: string, folderId: string): Key {
-  return [driveId, folderId];
+/** pending: [drive, folderId] -> true. Folder deletes waiting for the folder to empty. */
+export function pendingKey(drive: string, folderId: string): Key {
+  return [drive, folderId];
 }
 
 export function prefixRange(...prefix: string[]): KeyRange {
@@ -48,7 +48,14 @@ export function prefixRange(...prefix: string[]): KeyRange {
  * record). Measured on a 10,000-child folder: 20 ms to list with tuples, 80 ms with a get of
  * the item per entry.
  */
-export type ChildValue = [id: string, name: string, isFolder: boolean, size: number, modifiedAt: number, createdAt: number];
+export type ChildValue = [
+  id: string,
+  name: string,
+  isFolder: boolean,
+  size: number,
+  modifiedAt: number,
+  createdAt: number,
+];
 
 export function childValue(item: IndexedItem): ChildValue {
   return [item.id, item.name, item.isFolder, item.size, item.modifiedAt, item.createdAt];

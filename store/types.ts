@@ -53,6 +53,11 @@ export interface DriveState {
   resyncing: boolean;
   itemCount: number;
   folderCount: number;
+  /**
+   * Items whose name is taken by a sibling of the same folded name (transient within a feed;
+   * such an item is kept but not listed until the name is free). 0 once a feed is complete.
+   */
+  collisions: number;
   /** When a page carrying a deltaLink was last committed. */
   lastSyncAt?: number;
   rootId?: string;

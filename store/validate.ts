@@ -15,7 +15,8 @@ export class InvalidChangeError extends Error {
 }
 
 export function checkDriveId(driveId: unknown): asserts driveId is string {
-  if (typeof driveId !== 'string' || driveId === '') throw new InvalidChangeError('driveId must be a non-empty string');
+  if (typeof driveId !== 'string' || driveId === '')
+    throw new InvalidChangeError('driveId must be a non-empty string');
 }
 
 export function checkLink(link: unknown): asserts link is PageLink {

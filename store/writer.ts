@@ -20,15 +20,17 @@ import {
   pendingKey,
   prefixRange,
 } from './keys.js';
-import type { Dbs } from './schema.js';
+import { type Dbs, ensureDriveTag } from './schema.js';
 import type { AppliedChanges, DriveState, IndexedItem, ItemInput } from './types.js';
 
 export function newDriveState(): DriveState {
-  return { generation: 1, resyncing: false, itemCount: 0, folderCount: 0 };
+  return { generation: 1, resyncing: false, itemCount: 0, folderCount: 0, collisions: 0 };
 }
 
 export class DriveWriter {
   readonly state: DriveState;
+  /** Key prefix of this drive. */
+  readonly tag: string;
   /** Whether the pending-deletes range of this drive may be non-empty (saves lookups). */
   private mayHavePending: boolean;
   private readonly upserted = new Set<string>();
@@ -40,16 +42,17 @@ export class DriveWriter {
     readonly dbs: Dbs,
     readonly driveId: string,
   ) {
+    this.tag = ensureDriveTag(dbs, driveId);
     this.state = { ...(dbs.drives.get(driveId) ?? newDriveState()) };
     this.mayHavePending = this.firstPending() !== undefined;
   }
 
   getItem(id: string): IndexedItem | undefined {
-    return this.dbs.items.get(itemKey(this.driveId, id));
+    return this.dbs.items.get(itemKey(this.tag, id));
   }
 
   upsert(input: ItemInput): void {
-    const d = this.driveId;
+    const d = this.tag;
     const id = input.id;
     if (this.mayHavePending) this.dbs.pending.removeSync(pendingKey(d, id));
     const old = this.getItem(id);
@@ -81,7 +84,7 @@ export class DriveWriter {
 
   /** Removes an item now, whatever it contains; callers decide when a folder may go. */
   drop(old: IndexedItem): void {
-    const d = this.driveId;
+    const d = this.tag;
     this.dbs.items.removeSync(itemKey(d, old.id));
     if (this.mayHavePending) this.dbs.pending.removeSync(pendingKey(d, old.id));
     if (old.parentId !== null) this.unlink(old, foldName(old.name));
@@ -94,37 +97,38 @@ export class DriveWriter {
   }
 
   markPending(id: string): void {
-    this.dbs.pending.putSync(pendingKey(this.driveId, id), true);
+    this.dbs.pending.putSync(pendingKey(this.tag, id), true);
     this.mayHavePending = true;
   }
 
   isPending(id: string): boolean {
-    return this.mayHavePending && this.dbs.pending.get(pendingKey(this.driveId, id)) === true;
+    return this.mayHavePending && this.dbs.pending.get(pendingKey(this.tag, id)) === true;
   }
 
   clearPending(id: string): void {
-    if (this.mayHavePending) this.dbs.pending.removeSync(pendingKey(this.driveId, id));
+    if (this.mayHavePending) this.dbs.pending.removeSync(pendingKey(this.tag, id));
   }
 
   pendingIds(): string[] {
     if (!this.mayHavePending) return [];
     const ids: string[] = [];
-    for (const key of this.dbs.pending.getKeys(prefixRange(this.driveId))) ids.push(key[1] as string);
+    for (const key of this.dbs.pending.getKeys(prefixRange(this.tag))) ids.push(key[1] as string);
     if (ids.length === 0) this.mayHavePending = false;
     return ids;
   }
 
   hasChildren(folderId: string): boolean {
     // Collisions need no look: they exist only while their key has an owner in children.
-    for (const _ of this.dbs.children.getKeys({ ...prefixRange(this.driveId, folderId), limit: 1 })) return true;
+    for (const _ of this.dbs.children.getKeys({ ...prefixRange(this.tag, folderId), limit: 1 })) return true;
     return false;
   }
 
   /** Ids of the folder's children, displaced ones included. */
   childIds(folderId: string): string[] {
     const ids: string[] = [];
-    for (const { value } of this.dbs.children.getRange(prefixRange(this.driveId, folderId))) ids.push(value[0]);
-    for (const key of this.dbs.collisions.getKeys(prefixRange(this.driveId, folderId))) ids.push(key[3] as string);
+    for (const { value } of this.dbs.children.getRange(prefixRange(this.tag, folderId))) ids.push(value[0]);
+    for (const key of this.dbs.collisions.getKeys(prefixRange(this.tag, folderId)))
+      ids.push(key[3] as string);
     return ids;
   }
 
@@ -143,47 +147,58 @@ export class DriveWriter {
   }
 
   private link(rec: IndexedItem, folded: string): void {
-    const d = this.driveId;
+    const d = this.tag;
     const parentId = rec.parentId!;
     const key = childKey(d, parentId, folded);
+    const value = childValue(rec);
+    this.parents.add(parentId);
+    // Nearly always the key is free: try that first and spare a read. (lmdb's typings say void;
+    // inside a transaction putSync returns whether the write happened.)
+    const inserted: unknown = this.dbs.children.putSync(key, value, { noOverwrite: true });
+    if (inserted === true) return;
     const owner = this.dbs.children.get(key);
     if (owner !== undefined && owner[0] !== rec.id) {
       this.dbs.collisions.putSync(collisionKey(d, parentId, folded, owner[0]), true);
+      this.state.collisions += 1;
     }
-    this.dbs.children.putSync(key, childValue(rec));
-    this.parents.add(parentId);
+    this.dbs.children.putSync(key, value);
   }
 
   private unlink(old: IndexedItem, folded: string): void {
-    const d = this.driveId;
+    const d = this.tag;
     const parentId = old.parentId!;
     const key = childKey(d, parentId, folded);
-    const owner = this.dbs.children.get(key);
-    if (owner === undefined || owner[0] !== old.id) {
-      this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, old.id));
-      return;
+    // Without collisions in the drive every item owns its key: no need to look.
+    if (this.state.collisions > 0) {
+      const owner = this.dbs.children.get(key);
+      if (owner === undefined || owner[0] !== old.id) {
+        if (this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, old.id)))
+          this.state.collisions -= 1;
+        return;
+      }
+      const next = this.firstDisplaced(parentId, folded);
+      if (next !== undefined) {
+        this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, next.id));
+        this.state.collisions -= 1;
+        this.dbs.children.putSync(key, childValue(next));
+        this.parents.add(parentId);
+        return;
+      }
     }
+    this.dbs.children.removeSync(key);
     this.parents.add(parentId);
-    const next = this.firstDisplaced(parentId, folded);
-    if (next === undefined) {
-      this.dbs.children.removeSync(key);
-      return;
-    }
-    this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, next.id));
-    this.dbs.children.putSync(key, childValue(next));
   }
 
   /** Rewrites the listing value if this item owns its key; a displaced item has none. */
   private refresh(rec: IndexedItem, folded: string): void {
-    const key = childKey(this.driveId, rec.parentId!, folded);
-    const owner = this.dbs.children.get(key);
-    if (owner === undefined || owner[0] !== rec.id) return;
+    const key = childKey(this.tag, rec.parentId!, folded);
+    if (this.state.collisions > 0 && this.dbs.children.get(key)?.[0] !== rec.id) return;
     this.dbs.children.putSync(key, childValue(rec));
     this.parents.add(rec.parentId!);
   }
 
   private firstDisplaced(parentId: string, folded: string): IndexedItem | undefined {
-    for (const key of this.dbs.collisions.getKeys({ ...prefixRange(this.driveId, parentId, folded), limit: 1 })) {
+    for (const key of this.dbs.collisions.getKeys({ ...prefixRange(this.tag, parentId, folded), limit: 1 })) {
       const item = this.getItem(key[3] as string);
       if (item !== undefined) return item;
     }
@@ -191,7 +206,8 @@ export class DriveWriter {
   }
 
   private firstPending(): string | undefined {
-    for (const key of this.dbs.pending.getKeys({ ...prefixRange(this.driveId), limit: 1 })) return key[1] as string;
+    for (const key of this.dbs.pending.getKeys({ ...prefixRange(this.tag), limit: 1 }))
+      return key[1] as string;
     return undefined;
   }
 

@@ -2,8 +2,8 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import type { Agent } from 'undici';
 import { request } from 'undici';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { silentLog } from '../../src/emulator/http/log.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { UndiciNetworkModule } from './msal-network.js';
 import { trustingAgent } from './tls.js';
 
@@ -37,7 +37,9 @@ export async function emulatorClient(opts: EmulatorOptions = {}): Promise<Emulat
     system: { networkClient: new UndiciNetworkModule(agent) },
   });
   const token = async () => {
-    const result = await msal.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    const result = await msal.acquireTokenByClientCredential({
+      scopes: ['https://graph.microsoft.com/.default'],
+    });
     if (!result?.accessToken) throw new Error('no token');
     return result.accessToken;
   };
@@ -54,10 +56,16 @@ export async function emulatorClient(opts: EmulatorOptions = {}): Promise<Emulat
     },
   });
   const raw: EmulatorClient['raw'] = async (url, init = {}) => {
-    const res = await request(url, { dispatcher: agent, method: init.method ?? 'GET', headers: init.headers, body: init.body });
+    const res = await request(url, {
+      dispatcher: agent,
+      method: init.method ?? 'GET',
+      headers: init.headers,
+      body: init.body,
+    });
     const body = Buffer.from(await res.body.arrayBuffer());
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     return { status: res.statusCode, headers, body };
   };
   const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -84,7 +92,9 @@ export async function emulatorClient(opts: EmulatorOptions = {}): Promise<Emulat
 }
 
 /** Runs `p`, expecting a Graph error; returns it. */
-export async function graphErrorOf(p: Promise<unknown>): Promise<{ statusCode: number; code: string | null; body: unknown; headers?: Headers }> {
+export async function graphErrorOf(
+  p: Promise<unknown>,
+): Promise<{ statusCode: number; code: string | null; body: unknown; headers?: Headers }> {
   try {
     await p;
   } catch (err) {

@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { InvalidChangeError } from '../../store/index.js';
-import { D, del, delta, file, folder, names, next, ROOT, root, type TempIndex, tempIndex, up } from './helpers.js';
+import {
+  D,
+  del,
+  delta,
+  file,
+  folder,
+  names,
+  next,
+  ROOT,
+  root,
+  type TempIndex,
+  tempIndex,
+  up,
+} from './helpers.js';
 
 describe('applyBatch', () => {
   let t: TempIndex;
@@ -83,7 +96,12 @@ describe('applyBatch', () => {
   it('moves a folder with its subtree by rewriting one entry', async () => {
     await t.index.applyBatch(
       D,
-      [up(folder('A', 'A', ROOT)), up(folder('B', 'B', ROOT)), up(folder('S', 'Sub', 'A')), up(file('f', 'f', 'S'))],
+      [
+        up(folder('A', 'A', ROOT)),
+        up(folder('B', 'B', ROOT)),
+        up(folder('S', 'Sub', 'A')),
+        up(file('f', 'f', 'S')),
+      ],
       next(),
     );
     const applied = await t.index.applyBatch(D, [up(folder('S', 'Sub', 'B'))], next());
@@ -104,7 +122,11 @@ describe('applyBatch', () => {
 
   it('updates the listing entry when size or times change', async () => {
     await t.index.applyBatch(D, [up(file('a', 'a.bin', ROOT, { size: 1 }))], next());
-    const applied = await t.index.applyBatch(D, [up(file('a', 'a.bin', ROOT, { size: 2, eTag: '"a,2"' }))], next());
+    const applied = await t.index.applyBatch(
+      D,
+      [up(file('a', 'a.bin', ROOT, { size: 2, eTag: '"a,2"' }))],
+      next(),
+    );
     assert.equal(t.index.list(D, ROOT).entries[0].size, 2);
     assert.deepEqual(applied.parents, [ROOT]);
     assert.deepEqual(applied.moved, []);
@@ -137,7 +159,11 @@ describe('applyBatch', () => {
   });
 
   it('deletes a folder in the same batch once its children are deleted, in any order', async () => {
-    await t.index.applyBatch(D, [up(folder('F', 'F', ROOT)), up(file('a', 'a', 'F')), up(file('b', 'b', 'F'))], next());
+    await t.index.applyBatch(
+      D,
+      [up(folder('F', 'F', ROOT)), up(file('a', 'a', 'F')), up(file('b', 'b', 'F'))],
+      next(),
+    );
     const applied = await t.index.applyBatch(D, [del('a'), del('F'), del('b')], next());
     assert.deepEqual(applied.deleted.sort(), ['F', 'a', 'b']);
     assert.deepEqual(t.index.pendingDeletes(D), []);
@@ -146,7 +172,12 @@ describe('applyBatch', () => {
   it('defers a folder delete until its children are deleted in later batches', async () => {
     await t.index.applyBatch(
       D,
-      [up(folder('F', 'F', ROOT)), up(folder('G', 'G', 'F')), up(file('a', 'a', 'F')), up(file('b', 'b', 'G'))],
+      [
+        up(folder('F', 'F', ROOT)),
+        up(folder('G', 'G', 'F')),
+        up(file('a', 'a', 'F')),
+        up(file('b', 'b', 'G')),
+      ],
       next(),
     );
     let applied = await t.index.applyBatch(D, [del('F'), del('G')], next());
@@ -187,7 +218,12 @@ describe('applyBatch', () => {
   it('removes what is left under a deleted folder when the deltaLink arrives', async () => {
     await t.index.applyBatch(
       D,
-      [up(folder('F', 'F', ROOT)), up(folder('G', 'G', 'F')), up(file('a', 'a', 'G')), up(file('b', 'b', 'F'))],
+      [
+        up(folder('F', 'F', ROOT)),
+        up(folder('G', 'G', 'F')),
+        up(file('a', 'a', 'G')),
+        up(file('b', 'b', 'F')),
+      ],
       next(),
     );
     await t.index.applyBatch(D, [del('F')], next());
@@ -232,7 +268,11 @@ describe('applyBatch', () => {
 
   it('keeps drives apart, even when one drive id is a prefix of another', async () => {
     const other = `${D}x`;
-    await t.index.applyBatch(other, [up(folder(ROOT, 'root', null)), up(file('a', 'other.txt', ROOT))], next());
+    await t.index.applyBatch(
+      other,
+      [up(folder(ROOT, 'root', null)), up(file('a', 'other.txt', ROOT))],
+      next(),
+    );
     await t.index.applyBatch(D, [up(file('a', 'mine.txt', ROOT))], next());
     assert.deepEqual(names(t.index, ROOT), ['mine.txt']);
     assert.deepEqual(names(t.index, ROOT, other), ['other.txt']);
@@ -248,7 +288,11 @@ describe('name collisions within a feed', () => {
   let t: TempIndex;
   beforeEach(async () => {
     t = tempIndex();
-    await t.index.applyBatch(D, [up(root()), up(file('A', 'x.txt', ROOT)), up(folder('P', 'P', ROOT))], next(0));
+    await t.index.applyBatch(
+      D,
+      [up(root()), up(file('A', 'x.txt', ROOT)), up(folder('P', 'P', ROOT))],
+      next(0),
+    );
   });
   afterEach(() => t.dispose());
 
@@ -258,9 +302,11 @@ describe('name collisions within a feed', () => {
     assert.equal(t.index.lookupChild(D, ROOT, 'x.txt')?.id, 'B');
     assert.deepEqual(names(t.index, ROOT), ['P', 'X.TXT']);
     assert.equal(t.index.getItem(D, 'A')?.name, 'x.txt', 'the displaced item is kept');
+    assert.equal(t.index.getDriveState(D)?.collisions, 1);
 
     await t.index.applyBatch(D, [up(file('A', 'y.txt', ROOT))], delta());
     assert.deepEqual(names(t.index, ROOT), ['P', 'X.TXT', 'y.txt']);
+    assert.equal(t.index.getDriveState(D)?.collisions, 0);
   });
 
   it('drops the displaced item cleanly when it is deleted', async () => {
@@ -283,11 +329,13 @@ describe('name collisions within a feed', () => {
     const applied = await t.index.applyBatch(D, [del('C')], next());
     assert.equal(t.index.lookupChild(D, ROOT, 'x.txt')?.id, 'A');
     assert.deepEqual(applied.parents, [ROOT]);
+    assert.equal(t.index.getDriveState(D)?.collisions, 0);
   });
 
   it('handles a displaced item that moves away before the owner leaves', async () => {
     await t.index.applyBatch(D, [up(file('B', 'x.txt', ROOT))], next());
     await t.index.applyBatch(D, [up(file('A', 'x.txt', 'P'))], next());
+    assert.equal(t.index.getDriveState(D)?.collisions, 0);
     await t.index.applyBatch(D, [del('B')], next());
     assert.deepEqual(names(t.index, ROOT), ['P']);
     assert.deepEqual(names(t.index, 'P'), ['x.txt']);

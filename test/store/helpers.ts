@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Index, type IndexOptions, type ItemChange, type ItemInput, openIndex } from '../../store/index.js';
+import {
+  type Index,
+  type IndexOptions,
+  type ItemChange,
+  type ItemInput,
+  openIndex,
+} from '../../store/index.js';
 
 export const D = 'b!drive-under-test';
 export const ROOT = 'ROOT';
@@ -49,7 +55,12 @@ export function file(id: string, name: string, parentId: string, extra: Partial<
   };
 }
 
-export function folder(id: string, name: string, parentId: string | null, extra: Partial<ItemInput> = {}): ItemInput {
+export function folder(
+  id: string,
+  name: string,
+  parentId: string | null,
+  extra: Partial<ItemInput> = {},
+): ItemInput {
   return file(id, name, parentId as string, { isFolder: true, size: 0, ...extra, parentId });
 }
 
