@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pLimit from 'p-limit';
+import { fuseOps } from '../../mount/ops.js';
+import { Vfs, VfsError } from '../../src/vfs/index.js';
+import { type Index, openIndex } from '../../store/index.js';
+
+type Call = unknown[];
+
+/** Calls an op and collects every callback invocation, after giving promises time to settle. */
+async function call(op: (...args: never[]) => void, ...args: unknown[]): Promise<Call[]> {
+  const calls: Call[] = [];
+  (op as (...a: unknown[]) => void)(...args, (...a: unknown[]) => calls.push(a));
+  await new Promise((r) => setTimeout(r, 20));
+  return calls;
+}
+
+describe('fuse ops wrapper: every op answers exactly once, with a number first', () => {
+  let dir: string;
+  let index: Index;
+  let vfs: Vfs;
+  let faults: Array<{ op: string; err: unknown }>;
+  let unhandled: unknown[];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'deltafs-ops-'));
+    index = openIndex(join(dir, 'index'), { noSync: true });
+    process.on('unhandledRejection', onUnhandled);
+  });
+  after(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await index.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ops = () => {
+    faults = [];
+    unhandled = [];
+    vfs = new Vfs({ index, libraries: [], content: { open: () => Promise.reject(new Error('none')) } });
+    return fuseOps(vfs, { readLimit: pLimit(2), onFault: (op, _path, err) => faults.push({ op, err }) });
+  };
+
+  it('answers a sync success with 0 and numeric fields', async () => {
+    const o = ops();
+    const [answer, ...more] = await call(o.getattr, '/');
+    assert.equal(more.length, 0);
+    assert.equal(answer![0], 0);
+    const stat = answer![1] as Record<string, number>;
+    assert.equal(stat.mode, 0o040755);
+    for (const v of Object.values(stat)) assert.equal(typeof v, 'number');
+    assert.deepEqual(await call(o.readdir, '/'), [[0, ['.', '..']]]);
+  });
+
+  it('maps VfsErrors to their errno without logging them as faults', async () => {
+    const o = ops();
+    assert.deepEqual(await call(o.getattr, '/missing'), [[-2]]);
+    assert.deepEqual(await call(o.open, '/missing', 0), [[-2]]);
+    assert.deepEqual(await call(o.mkdir, '/new', 0o755), [[-30]]);
+    assert.deepEqual(await call(o.getxattr, '/', 'security.selinux', 0), [[-95]]);
+    assert.deepEqual(await call(o.read, '/x', 99, Buffer.alloc(8), 8, 0), [[-9]]);
+    assert.deepEqual(faults, []);
+  });
+
+  it('turns a throw, a rejection or a non-Error into EIO, logged once, never unhandled', async () => {
+    const o = ops();
+    vfs.getattr = () => {
+      throw new TypeError('bug');
+    };
+    vfs.readdir = () => {
+      throw undefined;
+    };
+    vfs.read = () => Promise.reject(new RangeError('async bug'));
+    vfs.release = () => Promise.reject(null);
+    vfs.statfs = () => undefined as never;
+    assert.deepEqual(await call(o.getattr, '/'), [[-5]]);
+    assert.deepEqual(await call(o.readdir, '/'), [[-5]]);
+    assert.deepEqual(await call(o.read, '/x', 1, Buffer.alloc(8), 8, 0), [[-5]]);
+    assert.deepEqual(await call(o.release, '/x', 1), [[-5]]);
+    assert.deepEqual(await call(o.statfs, '/'), [[-5]]);
+    assert.deepEqual(
+      faults.map((f) => f.op),
+      ['getattr', 'readdir', 'read', 'release', 'statfs'],
+    );
+    vfs.read = () => Promise.reject(new VfsError('ESTALE', 'read', '/x'));
+    assert.deepEqual(await call(o.read, '/x', 1, Buffer.alloc(8), 8, 0), [[-116]]);
+    assert.equal(faults.length, 5, 'ESTALE is an answer, not a fault');
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('copies read data into the kernel buffer and answers the byte count', async () => {
+    const o = ops();
+    vfs.read = async (_fd, offset, length) =>
+      Buffer.from('0123456789abcdef').subarray(offset, offset + length);
+    const buf = Buffer.alloc(6);
+    assert.deepEqual(await call(o.read, '/x', 1, buf, 6, 4), [[6]]);
+    assert.equal(buf.toString(), '456789');
+    vfs.read = async () => Buffer.from('a much longer answer than asked');
+    const small = Buffer.alloc(4);
+    assert.deepEqual(await call(o.read, '/x', 1, small, 4, 0), [[4]], 'never past the buffer');
+    assert.equal(small.toString(), 'a mu');
+  });
+
+  it('bounds reads in flight', async () => {
+    const o = ops();
+    let inFlight = 0;
+    let peak = 0;
+    vfs.read = async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return Buffer.from('x');
+    };
+    const answers: Call[] = [];
+    for (let i = 0; i < 10; i++) {
+      (o.read as (...a: unknown[]) => void)('/x', 1, Buffer.alloc(1), 1, 0, (...a: unknown[]) =>
+        answers.push(a),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(answers.length, 10);
+    assert.equal(peak, 2);
+  });
+});
