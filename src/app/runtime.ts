@@ -59,13 +59,25 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       const manager = new SubscriptionManager({ api: graph, receiver, log });
       webhooks = { receiver, manager };
     }
-    const pollMs =
-      (config.sync.pollIntervalSec ?? 0) * 1000 ||
-      (webhooks ? POLL_WITH_WEBHOOKS_MS : POLL_WITHOUT_WEBHOOKS_MS);
+    const configured = (config.sync.pollIntervalSec ?? 0) * 1000;
+    const manager = webhooks?.manager;
+    // While a drive has a subscription the poll is only a safety net; without one it bounds staleness.
+    const pollFor = (driveId: string) =>
+      configured
+        ? of(configured)
+        : manager
+          ? manager.mode$.pipe(
+              filter((m) => m.driveId === driveId),
+              map((m) => m.mode),
+              startWith(manager.mode(driveId)),
+              map((mode) => (mode === 'webhook' ? POLL_WITH_WEBHOOKS_MS : POLL_WITHOUT_WEBHOOKS_MS)),
+              distinctUntilChanged(),
+            )
+          : of(POLL_WITHOUT_WEBHOOKS_MS);
     engine = new SyncEngine({
       index,
-      wake$: webhooks?.manager.wake$.pipe(map((w) => w.driveId)),
-      pollIntervalMs: pollMs,
+      wake$: manager?.wake$.pipe(map((w) => w.driveId)),
+      pollIntervalMs: pollFor,
       top: config.sync.pageSize,
       log: (msg, fields) => log.info(fields ?? {}, msg),
     });

@@ -6,7 +6,8 @@ import type { Tenant } from '../model/tenant.js';
 import { type EmulatorState, tenantOf } from '../state.js';
 
 /** The ways Graph names a drive: /drives/{id}, /me/drive, /sites/{id}/drive, /users/{id}/drive. */
-export const DRIVE_PREFIX = String.raw`(?<drivePart>drives/(?<driveId>[^/:]+)|me/drive|sites/(?<siteId>[^/]+)/drive|users/(?<userId>[^/]+)/drive)`;
+export const DRIVE_PREFIX =
+  '(?<drivePart>drives/(?<driveId>[^/:]+)|me/drive|sites/(?<siteId>[^/]+)/drive|users/(?<userId>[^/]+)/drive)';
 
 export function driveFromParams(state: EmulatorState, ctx: RequestContext): { tenant: Tenant; drive: Drive } {
   const tenant = tenantOf(state, ctx);
