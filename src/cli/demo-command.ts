@@ -10,6 +10,7 @@ import { mountRuntime } from '../app/mounted.js';
 import { openRuntime } from '../app/runtime.js';
 import { startTrickle } from '../app/trickle.js';
 import { silentLog } from '../emulator/http/log.js';
+import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface DemoFlags {
@@ -48,7 +49,9 @@ export function registerDemoCommand(program: Command): void {
       );
       const { emulator, config } = await startEmbedded(state, { items: flags.items, log: silentLog });
       say(`Emulator ready in ${(emulator.buildMs / 1000).toFixed(1)} s at ${emulator.info.baseUrl}`);
-      const rt = await openRuntime(config, { log: createLogger() });
+      const log = createLogger();
+      const stopGuard = keepServingOnStrayErrors(log);
+      const rt = await openRuntime(config, { log });
       const total = emulator.info.drives.reduce((s, d) => s + d.items + 1, 0);
       const bar = new SingleBar(
         { format: 'Indexing {bar} {percentage}% | {value}/{total} items | {rate} items/s', hideCursor: true },
@@ -82,6 +85,7 @@ export function registerDemoCommand(program: Command): void {
         trickle?.stop();
         await mounted?.close();
         await rt.close();
+        stopGuard();
         await emulator.close();
       }
     });

@@ -11,6 +11,7 @@ import { mountRuntime } from '../app/mounted.js';
 import { openRuntime } from '../app/runtime.js';
 import { silentLog } from '../emulator/http/log.js';
 import type { Emulator } from '../emulator/index.js';
+import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface MountFlags {
@@ -46,7 +47,9 @@ export function registerMountCommands(program: Command): void {
         }));
       }
       mkdirSync(mountpoint, { recursive: true });
-      const rt = await openRuntime(config, { log: createLogger() });
+      const log = createLogger();
+      const stopGuard = keepServingOnStrayErrors(log);
+      const rt = await openRuntime(config, { log });
       let mounted: Awaited<ReturnType<typeof mountRuntime>> | undefined;
       try {
         say(`Indexing ${rt.libraries.length} libraries...`);
@@ -57,6 +60,7 @@ export function registerMountCommands(program: Command): void {
       } finally {
         await mounted?.close();
         await rt.close();
+        stopGuard();
         await emulator?.close();
       }
     });

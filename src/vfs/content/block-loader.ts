@@ -1,0 +1,120 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ThrottleGate } from '../../graph/index.js';
+import type { DownloadUrls, Pin } from './download-urls.js';
+import { ContentError, VersionChangedError } from './errors.js';
+import {
+  type RangeFetcher,
+  TagMismatchError,
+  TransientError,
+  UnsatisfiableError,
+  UrlRefusedError,
+} from './range-fetch.js';
+import type { ContentStats } from './stats.js';
+
+export interface LoaderOptions {
+  blockSize: number;
+  /** Attempts after the first for transient failures (default 4). */
+  retries?: number;
+  /** First backoff; doubles per attempt, with jitter, up to maxBackoffMs (defaults 50 ms, 2 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Whole-file answers to a Range: files up to this size are cached whole (default 4 blocks). */
+  keepWholeUpTo?: number;
+}
+
+/** A fresh URL is asked for at most this often per block before the refusal is final. */
+const MAX_URL_REFRESHES = 2;
+
+/**
+ * Gets one block of a pinned version: asks the URL cache for a URL, sends the range GET, and
+ * decides what a failure means: a refused URL is refreshed, a transient failure retried with
+ * backoff (a Retry-After pauses the whole tenant, as for Graph calls), another version's answer
+ * ends the read with VersionChangedError.
+ */
+export class BlockLoader {
+  readonly blockSize: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly keepWholeUpTo: number;
+
+  constructor(
+    private readonly urls: DownloadUrls,
+    private readonly fetcher: RangeFetcher,
+    private readonly gate: ThrottleGate,
+    private readonly stats: ContentStats,
+    opts: LoaderOptions,
+  ) {
+    this.blockSize = opts.blockSize;
+    this.retries = opts.retries ?? 4;
+    this.backoffMs = opts.backoffMs ?? 50;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 2000;
+    this.keepWholeUpTo = opts.keepWholeUpTo ?? 4 * opts.blockSize;
+  }
+
+  async load(pin: Pin, blockNo: number, signal?: AbortSignal): Promise<Map<number, Buffer>> {
+    let failures = 0;
+    let refreshes = 0;
+    for (;;) {
+      await this.gate.wait(signal);
+      const url = await this.urls.urlFor(pin, signal);
+      try {
+        const answer = await this.fetcher.fetchBlock({
+          url,
+          size: pin.size,
+          blockSize: this.blockSize,
+          blockNo,
+          tags: pin.tags,
+          keepWholeUpTo: this.keepWholeUpTo,
+          signal,
+          onBytes: (n) => {
+            this.stats.bytesFetched += n;
+          },
+        });
+        if (answer.rangeIgnored) this.stats.rangeIgnored += 1;
+        this.stats.blocksFetched += answer.blocks.size;
+        return answer.blocks;
+      } catch (err) {
+        if (err instanceof TagMismatchError) {
+          this.stats.versionMismatches += 1;
+          this.urls.forget(pin.driveId, pin.itemId);
+          throw new VersionChangedError(pin.driveId, pin.itemId, pin.version, err.seen);
+        }
+        if (err instanceof UrlRefusedError || err instanceof UnsatisfiableError) {
+          if (refreshes++ >= MAX_URL_REFRESHES) throw refusedForGood(pin, blockNo, err);
+          await this.urls.refresh(pin, url, signal);
+          continue;
+        }
+        if (err instanceof TransientError) {
+          if (failures++ >= this.retries) {
+            throw new ContentError(
+              'EIO',
+              `block ${blockNo} of item ${pin.itemId} failed after ${failures} attempts: ${err.message}`,
+              { cause: err },
+            );
+          }
+          this.stats.retries += 1;
+          if (err.retryAfterMs !== undefined) this.gate.pause(err.retryAfterMs);
+          else await sleep(this.backoff(failures), undefined, { signal });
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private backoff(failures: number): number {
+    const ms = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (failures - 1));
+    return ms * (0.5 + Math.random() / 2);
+  }
+}
+
+function refusedForGood(pin: Pin, blockNo: number, err: Error): ContentError {
+  const status = err instanceof UrlRefusedError ? err.status : 416;
+  const code = status === 404 ? 'ENOENT' : status === 416 ? 'EIO' : 'EACCES';
+  return new ContentError(
+    code,
+    `block ${blockNo} of item ${pin.itemId}: download refused with ${status} even with fresh URLs`,
+    { cause: err },
+  );
+}

@@ -1,0 +1,41 @@
+/** Counters of one ContentReader, cumulative; read them, do not write them. */
+export interface ContentStats {
+  /** Blocks received from the network (demand and read-ahead). */
+  blocksFetched: number;
+  /** Bytes received from the network, including bytes skipped in a whole-file answer to a Range. */
+  bytesFetched: number;
+  /** Blocks a read found in the cache (either tier). */
+  cacheHits: number;
+  /** Blocks a read did not find in the cache (it fetched them or joined a fetch in flight). */
+  cacheMisses: number;
+  /** Range answers tagged with another version than the pinned one: dropped unread. */
+  versionMismatches: number;
+  /** Download URLs fetched again (expired, refused, or past their maximum age). */
+  urlRefreshes: number;
+  /** Range requests answered 200 with the whole body. */
+  rangeIgnored: number;
+  /** Blocks fetched ahead of the reader. */
+  readAheadBlocks: number;
+  /** Blocks fetched because a read needed them and nothing had fetched them yet. */
+  demandFetches: number;
+  /** Range requests sent again after a transient failure (reset, truncated body, 5xx, 429). */
+  retries: number;
+  /** Read-ahead fetches that failed (the read that needs the block tries again). */
+  readAheadErrors: number;
+}
+
+export function emptyStats(): ContentStats {
+  return {
+    blocksFetched: 0,
+    bytesFetched: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    versionMismatches: 0,
+    urlRefreshes: 0,
+    rangeIgnored: 0,
+    readAheadBlocks: 0,
+    demandFetches: 0,
+    retries: 0,
+    readAheadErrors: 0,
+  };
+}

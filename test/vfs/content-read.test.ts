@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BlockCache } from '../../src/vfs/content/index.js';
+import {
+  type ContentFixture,
+  type ControlItem,
+  contentFixture,
+  KiB,
+  MiB,
+  patternBytes,
+  prng,
+  until,
+} from './content-fixture.js';
+
+describe('content reader: reads against the emulator', () => {
+  let f: ContentFixture;
+  let file: ControlItem;
+  let data: Buffer;
+  let huge: ControlItem;
+  before(async () => {
+    f = await contentFixture();
+    // Not a multiple of the block size, so the last block is short.
+    data = patternBytes(20 * MiB + 12_345, 1);
+    file = await f.createFile('twenty.bin', data);
+    huge = await f.find('Town hall recording.mp4');
+    assert.equal(huge.size, 2 ** 30);
+  });
+  after(() => f.close());
+
+  it('gives the bytes of the file at random offsets and lengths, across block boundaries and the end', async () => {
+    assert.deepEqual(await f.truth(file.id, 0, data.length), data);
+    for (const blockSize of [MiB, 256 * KiB]) {
+      const r = f.reader({ blockSize, cacheBytes: 8 * MiB });
+      const h = await r.open(f.versionOf(file));
+      assert.equal(h.size, data.length);
+      assert.equal(h.version, file.cTag);
+      const rand = prng(blockSize);
+      const cases: Array<[number, number]> = [
+        [0, 1],
+        [blockSize - 1, 2],
+        [blockSize - 10, 3 * blockSize + 20],
+        [data.length - 10, 100],
+        [data.length - 1, 1],
+        [data.length, 10],
+        [data.length + 5000, 10],
+        [0, 0],
+      ];
+      for (let i = 0; i < 120; i++)
+        cases.push([Math.floor(rand() * data.length), 1 + Math.floor(rand() * 3 * MiB)]);
+      for (const [offset, length] of cases) {
+        const got = await h.read(offset, length);
+        const want = data.subarray(Math.min(offset, data.length), Math.min(data.length, offset + length));
+        assert.equal(got.length, want.length, `length of read ${offset}+${length}`);
+        assert.ok(got.equals(want), `bytes of read ${offset}+${length} (block ${blockSize})`);
+      }
+      const whole = await h.read(0, data.length);
+      assert.ok(whole.equals(data));
+      h.close();
+      await assert.rejects(h.read(0, 1), { code: 'EBADF' });
+      await assert.rejects((await r.open(f.versionOf(file))).read(-1, 4), { code: 'EINVAL' });
+    }
+  });
+
+  it('random access to the 1 GiB file fetches only the blocks it touches', async () => {
+    const r = f.reader();
+    const h = await r.open(f.versionOf(huge));
+    const rand = prng(42);
+    const reads = 24;
+    const stride = Math.floor(huge.size / reads);
+    for (let i = 0; i < reads; i++) {
+      // Far apart and in shuffled order: nothing here looks sequential.
+      const slot = (i * 7) % reads;
+      const offset = slot * stride + Math.floor(rand() * (stride - 4 * KiB));
+      const got = await h.read(offset, 4 * KiB);
+      assert.ok(got.equals(await f.truth(huge.id, offset, offset + 4 * KiB)), `read at ${offset}`);
+    }
+    await r.idle();
+    assert.equal(r.stats.readAheadBlocks, 0);
+    assert.ok(r.stats.blocksFetched <= reads * 2, `fetched ${r.stats.blocksFetched} blocks`);
+    assert.ok(r.stats.bytesFetched <= reads * 2 * MiB, `fetched ${r.stats.bytesFetched} bytes`);
+    assert.equal(r.stats.rangeIgnored, 0);
+  });
+
+  it('a sequential reader gets its blocks by read-ahead, and a re-read from the cache fetches nothing', async () => {
+    const span = 32 * MiB;
+    const want = await f.truth(huge.id, 0, span);
+    const readAll = async (h: { read(o: number, l: number): Promise<Buffer> }) => {
+      for (let off = 0; off < span; off += 128 * KiB) {
+        const got = await h.read(off, 128 * KiB);
+        assert.ok(got.equals(want.subarray(off, off + 128 * KiB)), `read at ${off}`);
+      }
+    };
+
+    const plain = f.reader({ readAheadMax: 0, cacheBytes: 64 * MiB });
+    await readAll(await plain.open(f.versionOf(huge)));
+    assert.equal(plain.stats.readAheadBlocks, 0);
+    assert.equal(plain.stats.demandFetches, span / MiB);
+
+    const r = f.reader({ readAheadMax: 8, cacheBytes: 64 * MiB });
+    const h = await r.open(f.versionOf(huge));
+    await readAll(h);
+    await r.idle();
+    assert.ok(r.stats.readAheadBlocks >= span / MiB - 2, `read ahead ${r.stats.readAheadBlocks}`);
+    assert.ok(r.stats.demandFetches <= 2, `reads waited for ${r.stats.demandFetches} fetches of their own`);
+
+    const before = { ...r.stats };
+    await readAll(await r.open(f.versionOf(huge)));
+    await r.idle();
+    assert.equal(r.stats.blocksFetched, before.blocksFetched);
+    assert.equal(r.stats.bytesFetched, before.bytesFetched);
+    assert.equal(r.stats.cacheMisses, before.cacheMisses);
+    assert.ok(r.stats.cacheHits >= before.cacheHits + span / (128 * KiB));
+  });
+
+  it('concurrent reads of one block share one fetch', async () => {
+    const r = f.reader({ readAheadMax: 0 });
+    const h = await r.open(f.versionOf(file));
+    const got = await Promise.all(Array.from({ length: 8 }, (_, i) => h.read(5 * MiB + i * 1000, 500)));
+    got.forEach((g, i) => {
+      assert.ok(g.equals(data.subarray(5 * MiB + i * 1000, 5 * MiB + i * 1000 + 500)));
+    });
+    assert.equal(r.stats.blocksFetched, 1);
+    assert.equal(r.stats.demandFetches, 1);
+  });
+
+  it('never holds more than maxBytes in memory while reading', async () => {
+    const maxBytes = 3 * MiB + 100 * KiB;
+    const r = f.reader({ cacheBytes: maxBytes, readAheadMax: 4 });
+    const h = await r.open(f.versionOf(file));
+    const rand = prng(9);
+    let peak = 0;
+    for (let i = 0; i < 60; i++) {
+      const offset = i < 30 ? i * 512 * KiB : Math.floor(rand() * data.length);
+      const got = await h.read(offset, 256 * KiB);
+      assert.ok(got.equals(data.subarray(offset, offset + 256 * KiB)));
+      peak = Math.max(peak, r.cache.stats.bytes);
+      assert.ok(r.cache.stats.bytes <= maxBytes, `cache holds ${r.cache.stats.bytes}`);
+    }
+    await r.idle();
+    assert.ok(r.cache.stats.bytes <= maxBytes);
+    assert.ok(r.cache.stats.evictions > 0);
+    assert.ok(peak >= 3 * MiB, `the cache was used (peak ${peak})`);
+  });
+});
+
+describe('content reader: disk tier', () => {
+  let f: ContentFixture;
+  let dir: string;
+  before(async () => {
+    f = await contentFixture({ seed: 13 });
+    dir = await mkdtemp(join(tmpdir(), 'deltafs-content-'));
+  });
+  after(async () => {
+    await f.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a block evicted from memory is read back from disk, not fetched again', async () => {
+    const data = patternBytes(8 * MiB, 8);
+    const item = await f.createFile('spill.bin', data);
+    const cache = new BlockCache({ maxBytes: 2 * MiB, diskDir: dir, diskMaxBytes: 64 * MiB });
+    const r = f.reader({ cache, readAheadMax: 0 });
+    const h = await r.open(f.versionOf(item));
+    for (const b of [0, 5, 2, 7, 1, 6, 3, 4])
+      assert.ok((await h.read(b * MiB, 10)).equals(data.subarray(b * MiB, b * MiB + 10)));
+    assert.equal(r.stats.blocksFetched, 8);
+    await until(() => cache.stats.disk!.writes === 6);
+    for (const b of [0, 5, 2]) {
+      const got = await h.read(b * MiB + 100, MiB);
+      assert.ok(got.equals(data.subarray(b * MiB + 100, (b + 1) * MiB + 100)));
+    }
+    // Each read spans two blocks, all of them spilled by then: nothing is fetched again.
+    assert.equal(r.stats.blocksFetched, 8);
+    assert.ok(cache.stats.disk!.hits >= 6, `disk hits ${cache.stats.disk!.hits}`);
+    assert.ok(cache.stats.bytes <= 2 * MiB);
+    await cache.close();
+  });
+});
