@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { benchEmulator } from './emulator.js';
 import { benchIndex } from './index.js';
+import { benchMount } from './mount.js';
 
 const int = (raw: string) => {
   const n = Number(raw.replace(/_/g, ''));
@@ -11,7 +12,7 @@ const int = (raw: string) => {
 const program = new Command()
   .name('deltafs-bench')
   .description('deltafs benchmarks: figures as ratios measured in one run')
-  .argument('[scenarios...]', 'scenarios to run: emulator, index', ['emulator', 'index'])
+  .argument('[scenarios...]', 'scenarios to run: emulator, index, mount', ['emulator', 'index'])
   .option('--items <n>', 'items in the main library', int, 1_000_000)
   .option('--seconds <n>', 'seconds per throughput measurement', int, 5)
   .option(
@@ -24,6 +25,7 @@ const program = new Command()
     for (const s of scenarios) {
       if (s === 'emulator') await benchEmulator(flags);
       else if (s === 'index') await benchIndex(flags.sizes);
+      else if (s === 'mount') await benchMount();
       else throw new InvalidArgumentError(`unknown scenario '${s}'`);
     }
   });
