@@ -32,8 +32,18 @@ async function main() {
   const dir = join(stateDir, 'index');
   const index = openIndex(dir);
   const driveId = line.drives[0]!.id;
+  // RSS counts the index's memory-mapped pages too (page cache the kernel can reclaim); the
+  // process's own memory is RssAnon, sampled here for its peak.
+  let peakAnonKb = 0;
+  const sample = () => {
+    const kb = Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+    peakAnonKb = Math.max(peakAnonKb, kb);
+  };
+  const sampler = setInterval(sample, 100);
   const t0 = performance.now();
   const done = await runDelta({ graph, index, driveId, top: 1000 });
+  clearInterval(sampler);
+  sample();
   const seconds = (performance.now() - t0) / 1000;
   const state = index.getDriveState(driveId)!;
 
@@ -66,6 +76,7 @@ async function main() {
       seconds,
       rate: done.items / seconds,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakAnonBytes: peakAnonKb * 1024,
       indexBytes: bytes,
       listFirstMs: first.ms,
       listWarmMedianMs: warm[10],

@@ -15,6 +15,7 @@ interface ChildResult {
   seconds: number;
   rate: number;
   maxRssBytes: number;
+  peakAnonBytes: number;
   indexBytes: number;
   listFirstMs: number;
   listWarmMedianMs: number;
@@ -56,6 +57,13 @@ export async function benchIndex(sizes: number[]): Promise<Row[]> {
         value: r.maxRssBytes / MiB,
         unit: 'MiB',
         target: '< 500',
+        note: 'incl. mapped index pages',
+      });
+      rows.push({
+        metric: `${k}: client peak private memory`,
+        value: r.peakAnonBytes / MiB,
+        unit: 'MiB',
+        note: 'RssAnon, sampled every 100 ms',
       });
       rows.push({
         metric: `${k}: index on disk`,

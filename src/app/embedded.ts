@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../emulator/index.js';
+import { type Emulator, type EmulatorInfo, type EmulatorOptions, startEmulator } from '../emulator/index.js';
 import { type Config, parseConfig } from './config.js';
 
 /**
@@ -16,19 +16,28 @@ export async function startEmbedded(
     autoApproveDeviceCodes: true,
     ...opts,
   });
-  const i = emulator.info;
-  const config = parseConfig({
-    graph: { baseUrl: i.baseUrl, caFile: i.caFile },
-    auth: {
-      tenantId: i.tenantId,
-      clientId: i.clientId,
-      clientSecret: i.clientSecret,
-      authority: i.authority,
-      authorityMetadata: i.authorityMetadata,
-    },
-    stateDir: join(stateDir, 'client'),
-    webhook: { listen: '127.0.0.1:0' },
-    ...extra,
-  });
+  const config = parseConfig(
+    emulatorConfig(emulator.info, join(stateDir, 'client'), { webhook: { listen: '127.0.0.1:0' }, ...extra }),
+  );
   return { emulator, config };
+}
+
+/** A configuration (as it would be written to a file) that points deltafs at an emulator. */
+export function emulatorConfig(
+  info: EmulatorInfo,
+  stateDir: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    graph: { baseUrl: info.baseUrl, caFile: info.caFile },
+    auth: {
+      tenantId: info.tenantId,
+      clientId: info.clientId,
+      clientSecret: info.clientSecret,
+      authority: info.authority,
+      authorityMetadata: info.authorityMetadata,
+    },
+    stateDir,
+    ...extra,
+  };
 }

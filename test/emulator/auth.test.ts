@@ -10,12 +10,12 @@ import {
 } from '@azure/msal-node';
 import * as x509 from '@peculiar/x509';
 import { fetch } from 'undici';
+import { UndiciNetworkModule } from '../../src/auth/index.js';
 import { DeviceCodeStore } from '../../src/emulator/auth/device-codes.js';
 import { msalAuthorityMetadata } from '../../src/emulator/auth/metadata.js';
 import { TokenRegistry } from '../../src/emulator/auth/token-registry.js';
 import type { Route } from '../../src/emulator/http/types.js';
 import { APP, type HttpFixture, PUBLIC_APP, startHttpFixture, TENANT } from '../helpers/http-fixture.js';
-import { UndiciNetworkModule } from '../helpers/msal-network.js';
 
 const whoami: Route = {
   method: 'GET',
@@ -37,7 +37,7 @@ function msalConfig(
       authorityMetadata: msalAuthorityMetadata(fx.baseUrl, TENANT),
       ...auth,
     },
-    system: { networkClient: new UndiciNetworkModule(fx.agent) },
+    system: { networkClient: new UndiciNetworkModule({ dispatcher: fx.agent }) },
   };
 }
 

@@ -2,9 +2,9 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import type { Agent } from 'undici';
 import { request } from 'undici';
+import { UndiciNetworkModule } from '../../src/auth/index.js';
 import { silentLog } from '../../src/emulator/http/log.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
-import { UndiciNetworkModule } from './msal-network.js';
 import { trustingAgent } from './tls.js';
 
 export interface EmulatorClient {
@@ -34,7 +34,7 @@ export async function emulatorClient(opts: EmulatorOptions = {}): Promise<Emulat
       knownAuthorities: [host],
       authorityMetadata: em.info.authorityMetadata,
     },
-    system: { networkClient: new UndiciNetworkModule(agent) },
+    system: { networkClient: new UndiciNetworkModule({ dispatcher: agent }) },
   });
   const token = async () => {
     const result = await msal.acquireTokenByClientCredential({

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { emulatorConfig } from '../../src/app/embedded.js';
 import { silentLog } from '../../src/emulator/http/log.js';
 import type { TruthItem } from '../../src/emulator/index.js';
 import { openIndex } from '../../store/index.js';
@@ -43,21 +44,11 @@ describe('streams: a killed initial enumeration resumes from its last committed 
     });
     driveId = c.em.info.drives[0]!.id;
     configFile = join(dir, 'config.json');
-    const i = c.em.info;
     writeFileSync(
       configFile,
-      JSON.stringify({
-        graph: { baseUrl: i.baseUrl, caFile: i.caFile },
-        auth: {
-          tenantId: i.tenantId,
-          clientId: i.clientId,
-          clientSecret: i.clientSecret,
-          authority: i.authority,
-        },
-        libraries: [{ driveId }],
-        stateDir: join(dir, 'state'),
-        sync: { pageSize: 200 },
-      }),
+      JSON.stringify(
+        emulatorConfig(c.em.info, join(dir, 'state'), { libraries: [{ driveId }], sync: { pageSize: 200 } }),
+      ),
     );
   });
   after(async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { filter, firstValueFrom } from 'rxjs';
 import { parseConfig } from '../../src/app/config.js';
+import { emulatorConfig } from '../../src/app/embedded.js';
 import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/auth/index.js';
 import { type EmulatorClient, emulatorClient } from '../helpers/emulator.js';
@@ -30,19 +31,9 @@ async function measure(c: EmulatorClient, rt: Runtime, driveId: string, name: st
 }
 
 function config(c: EmulatorClient, dir: string, extra: Record<string, unknown>) {
-  const i = c.em.info;
-  return parseConfig({
-    graph: { baseUrl: i.baseUrl, caFile: i.caFile },
-    auth: {
-      tenantId: i.tenantId,
-      clientId: i.clientId,
-      clientSecret: i.clientSecret,
-      authority: i.authority,
-    },
-    libraries: [{ driveId: i.drives[0]!.id }],
-    stateDir: dir,
-    ...extra,
-  });
+  return parseConfig(
+    emulatorConfig(c.em.info, dir, { libraries: [{ driveId: c.em.info.drives[0]!.id }], ...extra }),
+  );
 }
 
 describe('streams: freshness of the index after remote changes', () => {

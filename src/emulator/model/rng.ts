@@ -1,14 +1,5 @@
-/** mulberry32: small, fast and seeded, so a seed always yields the same library. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's one seeded generator (mulberry32), under the name the model uses. */
+export { mulberry32 as rng } from '../http/random.js';
 
 export function seedFromString(text: string): number {
   let h = 2166136261;
