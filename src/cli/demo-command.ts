@@ -58,7 +58,13 @@ export function registerDemoCommand(program: Command): void {
       const rt = await openRuntime(config, { log });
       const total = emulator.info.drives.reduce((s, d) => s + d.items + 1, 0);
       const bar = new SingleBar(
-        { format: 'Indexing {bar} {percentage}% | {value}/{total} items | {rate} items/s', hideCursor: true },
+        {
+          format: 'Indexing {bar} {percentage}% | {value}/{total} items | {rate} items/s',
+          hideCursor: true,
+          // Piped output (logs, CI) gets a line every 2 s instead of nothing.
+          noTTYOutput: true,
+          notTTYSchedule: 2000,
+        },
         Presets.shades_classic,
       );
       const t0 = performance.now();
