@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, Pool, fetch as undiciFetch } from 'undici';
+import { emulatorConfig } from '../src/app/embedded.js';
 import { MiB, type Row, report } from './lib/report.js';
 import { clientToken, type SpawnedEmulator, spawnEmulator } from './lib/spawn-emulator.js';
 import { isMounted, spawnMount } from './lib/spawn-mount.js';
@@ -269,22 +270,13 @@ async function graphClient(em: SpawnedEmulator, pool: Pool) {
 }
 
 function mountConfig(em: SpawnedEmulator, stateDir: string) {
-  const l = em.line;
-  return {
-    graph: { baseUrl: l.baseUrl, caFile: l.caFile },
-    auth: {
-      tenantId: l.tenantId,
-      clientId: l.clientId,
-      clientSecret: l.clientSecret,
-      authority: l.authority,
-    },
-    libraries: [{ driveId: l.drives[0]!.id }],
-    stateDir,
+  return emulatorConfig(em.line, stateDir, {
+    libraries: [{ driveId: em.line.drives[0]!.id }],
     // Library at the mount root; kernel cache timeouts left at their defaults (mount/options.ts).
     // Block cache 512 MiB instead of 256: a 256 MiB read plus its read-ahead would overflow a
     // 256 MiB LRU and turn the re-read into a full miss, hiding what a cache hit costs.
     mount: { layout: 'library', cacheMiB: 512 },
-  };
+  });
 }
 
 /** Applies to Graph and content routes, i.e. to the mount and the baselines alike. */

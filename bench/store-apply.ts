@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { mulberry32 as rng } from '../src/emulator/http/random.js';
 import { type Index, type ItemChange, type ItemInput, openIndex } from '../store/index.js';
 
 const { values: args } = parseArgs({
@@ -80,17 +81,6 @@ function folderItem(n: number, name: string, parentId: string | null): ItemInput
     eTag: `"{${id(n)}},1"`,
     webUrl: `https://contoso.sharepoint.com/sites/bench/Shared%20Documents/${encodeURIComponent(name)}`,
     childCount: 0,
-  };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

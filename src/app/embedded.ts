@@ -24,7 +24,8 @@ export async function startEmbedded(
 
 /** A configuration (as it would be written to a file) that points deltafs at an emulator. */
 export function emulatorConfig(
-  info: EmulatorInfo,
+  info: Pick<EmulatorInfo, 'baseUrl' | 'caFile' | 'tenantId' | 'clientId' | 'clientSecret' | 'authority'> &
+    Partial<Pick<EmulatorInfo, 'authorityMetadata'>>,
   stateDir: string,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
@@ -35,7 +36,7 @@ export function emulatorConfig(
       clientId: info.clientId,
       clientSecret: info.clientSecret,
       authority: info.authority,
-      authorityMetadata: info.authorityMetadata,
+      ...(info.authorityMetadata ? { authorityMetadata: info.authorityMetadata } : {}),
     },
     stateDir,
     ...extra,

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mulberry32 as rng } from '../../src/emulator/http/random.js';
 import { foldName, type Index, type ItemChange, type ItemInput } from '../../store/index.js';
 import { D, type TempIndex, tempIndex } from './helpers.js';
 
@@ -39,17 +40,6 @@ interface Node {
 }
 
 type Rand = () => number;
-
-function rng(seed: number): Rand {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 
