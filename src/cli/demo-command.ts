@@ -70,7 +70,10 @@ export function registerDemoCommand(program: Command): void {
       const t0 = performance.now();
       bar.start(total, 0, { rate: 0 });
       const tick = setInterval(() => {
-        const items = rt.engine.statuses().reduce((s, x) => s + (x.progress?.items ?? 0), 0);
+        const items = rt.libraries.reduce(
+          (s, l) => s + (rt.index.getDriveState(l.driveId)?.itemCount ?? 0),
+          0,
+        );
         bar.update(Math.min(items, total), { rate: Math.round(items / ((performance.now() - t0) / 1000)) });
       }, 200);
       let trickle: ReturnType<typeof startTrickle> | undefined;

@@ -22,28 +22,36 @@ export function registerIndexCommand(program: Command): void {
       const config = loadConfig(flags.config);
       const log = createLogger();
       const rt = await openRuntime(config, { log });
-      const bar =
-        flags.progress && process.stderr.isTTY
-          ? new SingleBar(
-              { format: '{bar} {value} items | {rate} items/s | {drives}', clearOnComplete: false },
-              Presets.shades_classic,
-            )
-          : undefined;
+      const bar = flags.progress
+        ? new SingleBar(
+            {
+              // Delta gives no totals up front: a count and a rate, not a bar.
+              format: 'Indexing: {value} items | {rate} items/s | {drives}',
+              clearOnComplete: false,
+              noTTYOutput: true,
+              notTTYSchedule: 2000,
+            },
+            Presets.shades_classic,
+          )
+        : undefined;
       const started = performance.now();
-      if (bar) {
-        bar.start(0, 0, { rate: 0, drives: `0/${rt.libraries.length} libraries synced` });
-        const tick = setInterval(() => {
-          const statuses = rt.engine.statuses();
-          const items = statuses.reduce((s, x) => s + (x.progress?.items ?? 0), 0);
-          const done = statuses.filter((s) => s.rounds > 0).length;
-          bar.setTotal(Math.max(items, 1));
-          bar.update(items, {
-            rate: Math.round(items / ((performance.now() - started) / 1000)),
-            drives: `${done}/${statuses.length} libraries synced`,
-          });
-        }, 250);
-        tick.unref();
-      }
+      const refresh = () => {
+        const statuses = rt.engine.statuses();
+        // What the index holds, not what a round has seen: rounds repeat and resume.
+        const items = rt.libraries.reduce(
+          (s, l) => s + (rt.index.getDriveState(l.driveId)?.itemCount ?? 0),
+          0,
+        );
+        const done = statuses.filter((s) => s.rounds > 0).length;
+        bar?.setTotal(Math.max(items, 1));
+        bar?.update(items, {
+          rate: Math.round(items / ((performance.now() - started) / 1000)),
+          drives: `${done}/${statuses.length} libraries synced`,
+        });
+      };
+      bar?.start(0, 0, { rate: 0, drives: `0/${rt.libraries.length} libraries synced` });
+      const tick = setInterval(refresh, 250);
+      tick.unref();
       try {
         const first = Promise.all(rt.libraries.map((l) => rt.engine.feed(l.driveId)!.syncNow()));
         if (flags.once) {
@@ -52,6 +60,8 @@ export function registerIndexCommand(program: Command): void {
           await Promise.race([first.then(waitForShutdown), waitForShutdown()]);
         }
       } finally {
+        clearInterval(tick);
+        refresh();
         bar?.stop();
         const statuses = rt.engine.statuses();
         for (const lib of rt.libraries) {
