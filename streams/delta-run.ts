@@ -54,28 +54,72 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
     state?.deltaLink ?? { driveId, select: DELTA_SELECT, top: opts.top };
 
   let pending = fetchPage(graph, from, opts.signal);
-  for (;;) {
-    let page: DeltaPage;
-    try {
-      page = await pending;
-    } catch (err) {
-      if (!isGraphRequestError(err) || !hasCode(err, 'resyncRequired') || !err.location) throw err;
-      // The token is gone: start over into a new generation; the old items keep serving
-      // listings until the enumeration's end sweeps what it did not see.
-      await index.beginResync(driveId, { nextLink: err.location });
-      progress.enumerating = true;
-      from = err.location;
-      pending = fetchPage(graph, from, opts.signal);
-      continue;
+  // The commit of the previous page and its report. A page's transaction is queued while the
+  // previous one is still committing (fsync), so the disk wait overlaps the next page's work;
+  // LMDB commits them in order, each with its own link, so a crash still resumes exactly after
+  // the last committed page. At most two pages are committing at once.
+  let previous: Promise<void> | undefined;
+  try {
+    for (;;) {
+      let page: DeltaPage;
+      try {
+        page = await pending;
+      } catch (err) {
+        if (!isGraphRequestError(err) || !hasCode(err, 'resyncRequired') || !err.location) throw err;
+        // The token is gone: start over into a new generation; the old items keep serving
+        // listings until the enumeration's end sweeps what it did not see.
+        await previous;
+        await index.beginResync(driveId, { nextLink: err.location });
+        progress.enumerating = true;
+        from = err.location;
+        pending = fetchPage(graph, from, opts.signal);
+        continue;
+      }
+      if (page.nextLink) pending = fetchPage(graph, page.nextLink, opts.signal);
+      const link = page.nextLink ? { nextLink: page.nextLink } : { deltaLink: page.deltaLink! };
+      const committed = index.applyBatch(driveId, toItemChanges(page.value), link);
+      const prior = previous;
+      const count = page.value.length;
+      const last = page.nextLink === undefined;
+      previous = (async () => {
+        let applied: AppliedChanges;
+        try {
+          applied = await committed;
+        } catch (err) {
+          throw new CommitError(err);
+        } finally {
+          // Reports stay in page order even when a later commit settles first.
+          await prior?.catch(() => {});
+        }
+        await prior;
+        progress.pages++;
+        progress.items += count;
+        progress.done = last;
+        opts.onApplied?.(applied, { ...progress });
+      })();
+      previous.catch(() => {});
+      await prior;
+      if (last) {
+        await previous;
+        return progress;
+      }
     }
-    if (page.nextLink) pending = fetchPage(graph, page.nextLink, opts.signal);
-    const link = page.nextLink ? { nextLink: page.nextLink } : { deltaLink: page.deltaLink! };
-    const applied = await index.applyBatch(driveId, toItemChanges(page.value), link);
-    progress.pages++;
-    progress.items += page.value.length;
-    progress.done = page.nextLink === undefined;
-    opts.onApplied?.(applied, { ...progress });
-    if (progress.done) return progress;
+  } catch (err) {
+    await previous?.catch(() => {});
+    if (err instanceof CommitError) {
+      // A page failed to commit while the next one was already queued: that one may have
+      // committed a link past the failed page. Only a fresh enumeration is sure to converge.
+      await index.beginResync(driveId);
+      throw err.cause;
+    }
+    throw err;
+  }
+}
+
+/** A page's transaction failed (as opposed to fetching it). */
+class CommitError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`committing a delta page failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TruthItem } from '../../src/emulator/index.js';
+import { type Index, openIndex } from '../../store/index.js';
+import { runDelta } from '../../streams/delta-run.js';
+import { harness } from '../graph/fixture.js';
+import { diffTrees, indexTree, truthTree } from './tree.js';
+
+describe('streams: one delta round', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  let dir: string;
+  before(async () => {
+    h = await harness({ items: 3000, seed: 5 });
+    dir = mkdtempSync(join(tmpdir(), 'deltafs-round-'));
+  });
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const truth = () => {
+    const drive = h.emu.tenant.drive(h.emu.info.drives[0]!.id)!;
+    const items: TruthItem[] = [];
+    for (const item of drive.items.values()) {
+      if (item.deleted) continue;
+      items.push({
+        id: item.id,
+        name: item.parentId === null ? 'root' : item.name,
+        parentId: item.parentId,
+        folder: item.children !== null,
+        size: item.size,
+        eTag: '',
+        cTag: '',
+        quickXorHash: item.children ? null : drive.hashFor(item),
+      });
+    }
+    return items;
+  };
+
+  it('reports pages in order, and a page that fails to commit forces a fresh enumeration', async () => {
+    const driveId = h.emu.info.drives[0]!.id;
+    const graph = h.client();
+    const index = openIndex(join(dir, 'index'));
+    try {
+      // The real index, except that its third batch fails inside the write (a disk error, say),
+      // while the pipeline may already have queued the fourth.
+      let calls = 0;
+      const failing = new Proxy(index, {
+        get(target, prop, receiver) {
+          if (prop === 'applyBatch') {
+            return (...args: Parameters<Index['applyBatch']>) => {
+              calls++;
+              if (calls === 3) return Promise.reject(new Error('disk on fire'));
+              return target.applyBatch(...args);
+            };
+          }
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const pages: number[] = [];
+      await assert.rejects(
+        runDelta({ graph, index: failing, driveId, top: 100, onApplied: (_a, p) => pages.push(p.pages) }),
+        /disk on fire/,
+      );
+      assert.deepEqual(
+        pages,
+        pages.map((_, i) => i + 1),
+        'reports in page order',
+      );
+      assert.equal(index.getDriveState(driveId)?.resyncing, true, 'the next round starts over');
+
+      const done = await runDelta({ graph, index, driveId, top: 500 });
+      assert.ok(done.done && done.enumerating);
+      assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
+      assert.equal(index.getDriveState(driveId)?.resyncing, false);
+    } finally {
+      await index.close();
+    }
+  });
+});
