@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClientCredentialProvider, silentLog } from '../src/auth/index.js';
 import { GraphClient, TenantState } from '../src/graph/index.js';
 import { openIndex } from '../store/index.js';
 import { runDelta } from '../streams/delta-run.js';
+import { emulatorTokens } from '../test/helpers/tokens.js';
 import type { EmulatorLine } from './lib/spawn-emulator.js';
 
 /**
@@ -15,13 +15,7 @@ async function main() {
   const [lineJson, stateDir] = process.argv.slice(2) as [string, string];
   const line = JSON.parse(lineJson) as EmulatorLine;
   const caPem = readFileSync(line.caFile, 'utf8');
-  const tokens = new ClientCredentialProvider({
-    authority: line.authority,
-    caPem,
-    clientId: line.clientId,
-    credential: { secret: line.clientSecret },
-    log: silentLog,
-  });
+  const tokens = emulatorTokens(line, caPem);
   const graph = new GraphClient({
     tenantId: line.tenantId,
     tokens,

@@ -40,8 +40,4 @@ export class UploadSessions {
   delete(id: string): boolean {
     return this.sessions.delete(id);
   }
-
-  get size(): number {
-    return this.sessions.size;
-  }
 }

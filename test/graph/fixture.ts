@@ -1,5 +1,5 @@
 import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
-import { ClientCredentialProvider, type Log } from '../../src/auth/index.js';
+import type { ClientCredentialProvider, Log } from '../../src/auth/index.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import {
   GraphClient,
@@ -7,6 +7,7 @@ import {
   TenantState,
   type TenantStateOptions,
 } from '../../src/graph/index.js';
+import { emulatorTokens } from '../helpers/tokens.js';
 
 /** One request as it went over the wire. */
 export interface WireEvent {
@@ -84,14 +85,7 @@ export async function harness(opts: EmulatorOptions = {}): Promise<Harness> {
   const emu = await startEmulator({ items: 300, seed: 7, ...opts });
   const { info } = emu;
   const log = captureLog();
-  const tokens = new ClientCredentialProvider({
-    authority: info.authority,
-    authorityMetadata: info.authorityMetadata,
-    caPem: info.caPem,
-    clientId: info.clientId,
-    credential: { secret: info.clientSecret },
-    log,
-  });
+  const tokens = emulatorTokens(info, info.caPem, log);
   const clients: GraphClient[] = [];
   return {
     emu,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TruthItem } from '../../src/emulator/index.js';
+import { truthOf } from '../../src/emulator/routes/control.js';
 import { type Index, openIndex } from '../../store/index.js';
 import { runDelta } from '../../streams/delta-run.js';
 import { harness } from '../graph/fixture.js';
@@ -21,24 +21,7 @@ describe('streams: one delta round', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const truth = () => {
-    const drive = h.emu.tenant.drive(h.emu.info.drives[0]!.id)!;
-    const items: TruthItem[] = [];
-    for (const item of drive.items.values()) {
-      if (item.deleted) continue;
-      items.push({
-        id: item.id,
-        name: item.parentId === null ? 'root' : item.name,
-        parentId: item.parentId,
-        folder: item.children !== null,
-        size: item.size,
-        eTag: '',
-        cTag: '',
-        quickXorHash: item.children ? null : drive.hashFor(item),
-      });
-    }
-    return items;
-  };
+  const truth = () => truthOf(h.emu.tenant.drive(h.emu.info.drives[0]!.id)!);
 
   it('reports pages in order, and a page that fails to commit forces a fresh enumeration', async () => {
     const driveId = h.emu.info.drives[0]!.id;

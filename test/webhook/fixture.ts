@@ -1,5 +1,4 @@
 import { firstValueFrom, type Observable, filter as rxFilter, timeout } from 'rxjs';
-import { ClientCredentialProvider, silentLog } from '../../src/auth/index.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import { GraphClient, TenantState } from '../../src/graph/index.js';
 import {
@@ -9,6 +8,7 @@ import {
   type WebhookReceiverOptions,
 } from '../../src/webhook/index.js';
 import { type EmulatorClient, emulatorClient } from '../helpers/emulator.js';
+import { emulatorTokens } from '../helpers/tokens.js';
 
 export interface LogLine {
   level: 'info' | 'warn';
@@ -67,14 +67,7 @@ export interface WorldOptions {
 export async function world(o: WorldOptions = {}): Promise<World> {
   const ec = await emulatorClient({ items: 50, behaviour: { notificationDebounceMs: 50 }, ...o.emulator });
   const { info } = ec.em;
-  const tokens = new ClientCredentialProvider({
-    authority: info.authority,
-    authorityMetadata: info.authorityMetadata,
-    caPem: info.caPem,
-    clientId: info.clientId,
-    credential: { secret: info.clientSecret },
-    log: silentLog,
-  });
+  const tokens = emulatorTokens(info, info.caPem);
   const api = new GraphClient({
     tenantId: info.tenantId,
     tokens,

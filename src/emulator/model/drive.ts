@@ -1,6 +1,6 @@
 import { GraphError, notFound } from '../http/errors.js';
 import { randomItemId } from './ids.js';
-import { type Content, type EmItem, eTagOf, isFolder } from './item.js';
+import { type Content, cTagOf, type EmItem, eTagOf, isFolder } from './item.js';
 import { foldName, renameCandidate, validateName } from './names.js';
 
 export type ConflictBehavior = 'fail' | 'replace' | 'rename';
@@ -176,13 +176,11 @@ export class Drive {
 
   // ---- writes (all validate first, then change, then append to the log) ----
 
-  private checkIfMatch(item: EmItem, ifMatch: string | undefined): void {
-    if (ifMatch === undefined || ifMatch === '*') return;
-    const tags = ifMatch.split(',').map((t) => t.trim());
-    // eTags contain a comma themselves ("{id},3"): accept an exact match of the whole header too.
-    if (ifMatch.trim() === eTagOf(item) || tags.includes(eTagOf(item))) return;
-    const ctag = `"c:{${item.id}},${item.ctagVer}"`;
-    if (ifMatch.trim() === ctag) return;
+  /** `If-Match` with the item's eTag or cTag (or `*`) passes; anything else is Graph's 412. */
+  checkIfMatch(item: EmItem, ifMatch: string | undefined): void {
+    if (ifMatch === undefined) return;
+    const tag = ifMatch.trim();
+    if (tag === '*' || tag === eTagOf(item) || tag === cTagOf(item)) return;
     throw new GraphError(
       412,
       'resourceModified',

@@ -2,7 +2,7 @@ import { QuickXorHash } from '../content/index.js';
 import { GraphError } from '../http/errors.js';
 import type { RequestContext, Route } from '../http/types.js';
 import type { Drive } from '../model/drive.js';
-import { type EmItem, eTagOf } from '../model/item.js';
+import type { EmItem } from '../model/item.js';
 import { toDriveItem } from '../model/serialize.js';
 import { signClaims, verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
@@ -112,23 +112,10 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
         const t = target(drive, ctx.params.rest!);
         const conflict = conflictBehavior(raw.item?.['@microsoft.graph.conflictBehavior'], 'replace');
         const ifMatch = header(ctx, 'if-match');
-        if (ifMatch && ifMatch !== '*') {
-          if (!t.existing)
-            throw new GraphError(
-              412,
-              'resourceModified',
-              'The item does not exist.',
-              'entityTagDoesNotMatch',
-            );
-          if (ifMatch !== eTagOf(t.existing) && ifMatch !== `"c:{${t.existing.id}},${t.existing.ctagVer}"`) {
-            throw new GraphError(
-              412,
-              'resourceModified',
-              "ETag does not match current item's value",
-              'entityTagDoesNotMatch',
-            );
-          }
+        if (ifMatch && ifMatch !== '*' && !t.existing) {
+          throw new GraphError(412, 'resourceModified', 'The item does not exist.', 'entityTagDoesNotMatch');
         }
+        if (t.existing) drive.checkIfMatch(t.existing, ifMatch);
         if (t.existing && conflict === 'fail') {
           throw new GraphError(
             409,
