@@ -35,7 +35,12 @@ export async function mount(
   await clearStaleMount(mnt);
   const ops = fuseOps(vfs, { readLimit: pLimit(o.readConcurrency), onFault });
   // `force` repeats fuse-native's own dead-mount check; ours above already ran, this is harmless.
-  const fuse = new DeltaFuse(mnt, ops, { force: true, timeout: o.opTimeoutMs }, fuseArgs(o));
+  const fuse = new DeltaFuse(
+    mnt,
+    ops,
+    { force: true, timeout: opTimeouts(Object.keys(ops), o.opTimeoutMs) },
+    fuseArgs(o),
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       fusermountDetach(mnt).catch(() => {});
@@ -55,6 +60,19 @@ export async function mount(
       return unmounting;
     },
   };
+}
+
+/** The ops that may wait for the network; every other op answers before it returns. */
+const WAITING_OPS = new Set(['open', 'read', 'release', 'getxattr']);
+
+/**
+ * fuse-native arms a timer per op unless told not to; only ops that wait for the network need
+ * one. For the others it is pure cost: `ls -l` of 10,000 entries set and cleared 10,000 timers.
+ */
+function opTimeouts(ops: readonly string[], ms: number): Record<string, number | false> {
+  const timeouts: Record<string, number | false> = { default: ms, fgetattr: false };
+  for (const op of ops) timeouts[op] = WAITING_OPS.has(op) ? ms : false;
+  return timeouts;
 }
 
 async function unmountFuse(fuse: DeltaFuse, mnt: string): Promise<void> {

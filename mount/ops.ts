@@ -64,10 +64,13 @@ export function fuseOps(vfs: Vfs, opts: OpsOptions) {
     statfs: (path: string, cb: Cb) => run('statfs', path, cb, () => [0, fuseStatfs(vfs.statfs(path))]),
     open: (path: string, flags: number, cb: Cb) =>
       run('open', path, cb, async () => [0, await vfs.open(path, flags)]),
+    // Straight into libfuse's buffer; a read the block cache holds is answered without a promise.
     read: (path: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) =>
-      run('read', path, cb, async () => {
-        const data = await readLimit(() => vfs.read(fd, pos, len));
-        return [data.copy(buf, 0, 0, Math.min(len, data.length))];
+      run('read', path, cb, () => {
+        const length = Math.min(len, buf.length);
+        const n = vfs.readCached(fd, pos, length, buf);
+        if (n !== undefined) return [n];
+        return readLimit(() => vfs.readInto(fd, pos, length, buf)).then((m): Answer => [m]);
       }),
     release: (path: string, fd: number, cb: Cb) =>
       run('release', path, cb, async () => {

@@ -17,7 +17,7 @@ import { constants } from 'node:fs';
 import type { Index, IndexedItem } from '../../store/index.js';
 import { type ContentReader, type OpenLimits, openPolicy } from './content/index.js';
 import { VfsError, type VfsErrorCode } from './errors.js';
-import { HandleTable } from './handles.js';
+import { HandleTable, type OpenFile } from './handles.js';
 import {
   type Layout,
   Namespace,
@@ -141,15 +141,36 @@ export class Vfs {
 
   /** Up to `length` bytes at `offset` of the version pinned at open; empty at or past the end. */
   async read(fd: number, offset: number, length: number): Promise<Buffer> {
-    const file = this.#handles.get(fd);
-    if (file === undefined) throw new VfsError('EBADF', 'read');
-    if (!(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0)) {
-      throw new VfsError('EINVAL', 'read', file.path);
-    }
-    const end = Math.min(file.content.size, offset + length);
-    if (end <= offset) return Buffer.alloc(0);
+    const file = this.#readable(fd, offset, length);
     try {
-      return await file.content.read(offset, end - offset);
+      return await file.content.read(offset, length);
+    } catch (err) {
+      throw contentError(err, 'read', file.path);
+    }
+  }
+
+  /**
+   * read(2) into the caller's buffer, copied straight out of the cached blocks: the byte count
+   * (0 at or past the end). `target` needs room for `length` bytes.
+   */
+  async readInto(fd: number, offset: number, length: number, target: Buffer): Promise<number> {
+    const file = this.#readable(fd, offset, length);
+    try {
+      return await file.content.readInto(offset, length, target);
+    } catch (err) {
+      throw contentError(err, 'read', file.path);
+    }
+  }
+
+  /**
+   * readInto without waiting, for the common case of a read the block cache can answer from
+   * memory: the byte count, or undefined when a block is missing (then nothing was read: call
+   * readInto). Lets a front end answer cached reads without a promise.
+   */
+  readCached(fd: number, offset: number, length: number, target: Buffer): number | undefined {
+    const file = this.#readable(fd, offset, length);
+    try {
+      return file.content.readCached(offset, length, target);
     } catch (err) {
       throw contentError(err, 'read', file.path);
     }
@@ -283,6 +304,15 @@ export class Vfs {
     const file = this.#handles.get(fd);
     // No fd is ever open for writing, so writing through any is what write(2) calls EBADF.
     throw new VfsError('EBADF', 'write', file?.path);
+  }
+
+  #readable(fd: number, offset: number, length: number): OpenFile {
+    const file = this.#handles.get(fd);
+    if (file === undefined) throw new VfsError('EBADF', 'read');
+    if (!(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0)) {
+      throw new VfsError('EINVAL', 'read', file.path);
+    }
+    return file;
   }
 
   #refuseCreate(syscall: string, path: string): never {

@@ -291,13 +291,16 @@ describe('FUSE mount of the vfs (kernel end to end)', { skip }, () => {
 
   it('an op that throws inside the vfs fails with EIO and the mount lives on', async () => {
     const getattr = vfs.getattr.bind(vfs);
-    const read = vfs.read.bind(vfs);
+    const readInto = vfs.readInto.bind(vfs);
+    const readCached = vfs.readCached.bind(vfs);
     vfs.getattr = (p: string) => {
       if (p.endsWith('/boom')) throw new TypeError('a bug in getattr');
       return getattr(p);
     };
-    vfs.read = (fd: number, offset: number, length: number) =>
-      offset === 0 ? Promise.reject(new RangeError('a bug in read')) : read(fd, offset, length);
+    vfs.readCached = (fd, offset, length, target) =>
+      offset === 0 ? undefined : readCached(fd, offset, length, target);
+    vfs.readInto = (fd, offset, length, target) =>
+      offset === 0 ? Promise.reject(new RangeError('a bug in read')) : readInto(fd, offset, length, target);
     try {
       const boom = await run('stat', [at('Company/boom')]);
       assert.match(boom.stderr, /Input\/output error/);
@@ -305,7 +308,8 @@ describe('FUSE mount of the vfs (kernel end to end)', { skip }, () => {
       assert.match(cat.stderr, /Input\/output error/);
     } finally {
       vfs.getattr = getattr;
-      vfs.read = read;
+      vfs.readInto = readInto;
+      vfs.readCached = readCached;
     }
     assert.ok(faults.some((f) => f.op === 'getattr' && f.err instanceof TypeError));
     assert.ok(faults.some((f) => f.op === 'read' && f.err instanceof RangeError));

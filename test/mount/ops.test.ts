@@ -71,7 +71,8 @@ describe('fuse ops wrapper: every op answers exactly once, with a number first',
     vfs.readdir = () => {
       throw undefined;
     };
-    vfs.read = () => Promise.reject(new RangeError('async bug'));
+    vfs.readCached = () => undefined;
+    vfs.readInto = () => Promise.reject(new RangeError('async bug'));
     vfs.release = () => Promise.reject(null);
     vfs.statfs = () => undefined as never;
     assert.deepEqual(await call(o.getattr, '/'), [[-5]]);
@@ -79,39 +80,52 @@ describe('fuse ops wrapper: every op answers exactly once, with a number first',
     assert.deepEqual(await call(o.read, '/x', 1, Buffer.alloc(8), 8, 0), [[-5]]);
     assert.deepEqual(await call(o.release, '/x', 1), [[-5]]);
     assert.deepEqual(await call(o.statfs, '/'), [[-5]]);
+    vfs.readCached = () => {
+      throw new TypeError('sync bug in a cached read');
+    };
+    assert.deepEqual(await call(o.read, '/x', 1, Buffer.alloc(8), 8, 0), [[-5]]);
     assert.deepEqual(
       faults.map((f) => f.op),
-      ['getattr', 'readdir', 'read', 'release', 'statfs'],
+      ['getattr', 'readdir', 'read', 'release', 'statfs', 'read'],
     );
-    vfs.read = () => Promise.reject(new VfsError('ESTALE', 'read', '/x'));
+    vfs.readCached = () => undefined;
+    vfs.readInto = () => Promise.reject(new VfsError('ESTALE', 'read', '/x'));
     assert.deepEqual(await call(o.read, '/x', 1, Buffer.alloc(8), 8, 0), [[-116]]);
-    assert.equal(faults.length, 5, 'ESTALE is an answer, not a fault');
+    assert.equal(faults.length, 6, 'ESTALE is an answer, not a fault');
     assert.deepEqual(unhandled, []);
   });
 
-  it('copies read data into the kernel buffer and answers the byte count', async () => {
+  it('reads into the kernel buffer, at once when the blocks are cached, and answers the byte count', async () => {
     const o = ops();
-    vfs.read = async (_fd, offset, length) =>
-      Buffer.from('0123456789abcdef').subarray(offset, offset + length);
+    const data = Buffer.from('0123456789abcdef');
+    const into = (target: Buffer, offset: number, length: number) =>
+      data.copy(target, 0, offset, Math.min(data.length, offset + length));
+    vfs.readCached = (_fd, offset, length, target) => (offset < 8 ? into(target, offset, length) : undefined);
+    vfs.readInto = async (_fd, offset, length, target) => into(target, offset, length);
     const buf = Buffer.alloc(6);
-    assert.deepEqual(await call(o.read, '/x', 1, buf, 6, 4), [[6]]);
+    const answers: Call[] = [];
+    (o.read as (...a: unknown[]) => void)('/x', 1, buf, 6, 4, (...a: unknown[]) => answers.push(a));
+    assert.deepEqual(answers, [[6]], 'a cached read is answered before the op returns');
     assert.equal(buf.toString(), '456789');
-    vfs.read = async () => Buffer.from('a much longer answer than asked');
+    assert.deepEqual(await call(o.read, '/x', 1, buf, 6, 10), [[6]]);
+    assert.equal(buf.toString(), 'abcdef');
+    // The length asked of the vfs never exceeds the buffer libfuse handed over.
     const small = Buffer.alloc(4);
-    assert.deepEqual(await call(o.read, '/x', 1, small, 4, 0), [[4]], 'never past the buffer');
-    assert.equal(small.toString(), 'a mu');
+    assert.deepEqual(await call(o.read, '/x', 1, small, 16, 9), [[4]], 'never past the buffer');
+    assert.equal(small.toString(), '9abc');
   });
 
   it('bounds reads in flight', async () => {
     const o = ops();
     let inFlight = 0;
     let peak = 0;
-    vfs.read = async () => {
+    vfs.readCached = () => undefined;
+    vfs.readInto = async () => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 5));
       inFlight--;
-      return Buffer.from('x');
+      return 1;
     };
     const answers: Call[] = [];
     for (let i = 0; i < 10; i++) {

@@ -79,17 +79,24 @@ describe('BlockCache', () => {
 });
 
 describe('ReadAhead', () => {
-  it('grows the window while reads follow each other and closes it on a jump', () => {
-    const ra = new ReadAhead(MiB, 8);
-    const windows: number[] = [];
-    for (let off = 0; off < 6 * MiB; off += 512 * KiB) windows.push(ra.observe(off, off + 512 * KiB));
-    assert.deepEqual(windows, [0, 1, 2, 2, 4, 4, 8, 8, 8, 8, 8, 8]);
-    assert.equal(ra.observe(500 * MiB, 500 * MiB + 4096), 0);
-    assert.equal(ra.observe(500 * MiB + 4096, 500 * MiB + 8192), 1);
+  it('grows the window while reads follow each other, tops it up in quarter steps and closes it on a jump', () => {
+    const bs = 128 * KiB;
+    const ra = new ReadAhead(bs, 64);
+    const asked: number[] = [];
+    for (let off = 0; off < 12 * bs; off += bs) asked.push(ra.observe(off, off + bs));
+    // Window 1, 2, 4 … 64 blocks past the block just read; then nothing until a quarter is used up.
+    assert.deepEqual(asked, [-1, 2, 4, 7, 12, 21, 38, 71, -1, -1, -1, -1]);
+    for (let off = 12 * bs; off < 23 * bs; off += bs) assert.equal(ra.observe(off, off + bs), -1);
+    assert.equal(ra.observe(23 * bs, 24 * bs), 23 + 64);
+    assert.equal(ra.passed, 21, 'two blocks behind the reader are left for late requests');
+    assert.equal(ra.observe(500 * MiB, 500 * MiB + 4096), -1, 'a jump is random access');
+    assert.equal(ra.passed, -1);
+    assert.equal(ra.observe(500 * MiB + 4096, 500 * MiB + 8192), 4000 + 1);
     // Slightly out of order, as concurrent kernel requests arrive: still sequential.
-    assert.equal(ra.observe(500 * MiB, 500 * MiB + 4096), 1);
-    assert.equal(ra.observe(3 * MiB, 3 * MiB + 10), 0);
-    assert.equal(new ReadAhead(MiB, 0).observe(0, 1) + new ReadAhead(MiB, 0).observe(1, 2), 0);
+    assert.equal(ra.observe(500 * MiB, 500 * MiB + 4096), -1);
+    assert.equal(ra.passed, 4000 - 2);
+    assert.equal(ra.observe(3 * MiB, 3 * MiB + 10), -1);
+    assert.equal(new ReadAhead(MiB, 0).observe(0, 1) + new ReadAhead(MiB, 0).observe(1, 2), -2);
   });
 });
 

@@ -69,6 +69,37 @@ describe('content reader: versions and faults', () => {
     assert.ok((await f.truth(item.id, 0, afterBytes.length)).equals(afterBytes));
   });
 
+  it('a version change between two parts of one coalesced GET: the first part serves, the rest is ESTALE', async () => {
+    const oldBytes = patternBytes(6 * MiB, 21);
+    const item = await f.createFile('coalesced.bin', oldBytes);
+    // Every answer is cut at half its length; the retry waits long enough for a remote write.
+    await f.faults({ scope: 'content', pTruncate: 1 });
+    const r = f.reader({ blockSize: 128 * KiB, maxRunBytes: 4 * MiB, retryBackoffMs: 1000, readAheadMax: 0 });
+    const h = await r.open(f.versionOf(item));
+    const outcome = h.read(0, 4 * MiB).then(
+      () => 'answered',
+      (err: unknown) => err,
+    );
+    await until(() => r.stats.retries >= 1);
+    // One GET for 32 blocks; its first half arrived whole before the cut.
+    assert.equal(r.stats.rangeRequests, 1);
+    assert.equal(r.stats.blocksFetched, 16);
+    const written = await f.writeFile(item.id, patternBytes(oldBytes.length, 22));
+    await f.faults(NO_FAULTS);
+    const err = await outcome;
+    assert.ok(err instanceof VersionChangedError, String(err));
+    assert.equal(err.seen, written.cTag);
+    // The retry asked for the second half only, and dropped it unread.
+    assert.equal(r.stats.rangeRequests, 2);
+    assert.equal(r.stats.blocksFetched, 16);
+    assert.equal(r.stats.versionMismatches, 1);
+    // Blocks of the first part are the pinned version's; nothing else is served any more.
+    assert.ok((await h.read(100, 2 * MiB - 200)).equals(oldBytes.subarray(100, 2 * MiB - 100)));
+    await assert.rejects(h.read(2 * MiB - 10, 20), { code: 'ESTALE' });
+    await assert.rejects(h.read(5 * MiB, 10), { code: 'ESTALE' });
+    assert.equal(r.stats.rangeRequests, 2);
+  });
+
   it('a download URL past its maximum age is replaced before use', async () => {
     const r = f.reader({ urlMaxAgeMs: 100, readAheadMax: 0 });
     const h = await r.open(f.versionOf(big));
@@ -81,7 +112,7 @@ describe('content reader: versions and faults', () => {
 
   it('a server ignoring Range: the right bytes, the body dropped once past them; a small file is cached whole', async () => {
     await f.faults({ pIgnoreRange: 1 });
-    const r = f.reader({ readAheadMax: 0 });
+    const r = f.reader({ readAheadMax: 0, blockSize: MiB });
     const h = await r.open(f.versionOf(big));
     const offset = 9 * MiB + 5;
     assert.ok((await h.read(offset, 300 * KiB)).equals(bigData.subarray(offset, offset + 300 * KiB)));
@@ -93,6 +124,8 @@ describe('content reader: versions and faults', () => {
 
     const s = await r.open(f.versionOf(small));
     assert.ok((await s.read(MiB + 1, 10)).equals(smallData.subarray(MiB + 1, MiB + 11)));
+    // The read was answered as soon as its block was in; the rest of the body follows.
+    await r.idle();
     assert.equal(r.stats.rangeIgnored, 2);
     assert.equal(r.stats.blocksFetched, 1 + 4);
     const fetched = r.stats.bytesFetched;
@@ -124,7 +157,8 @@ describe('content reader: versions and faults', () => {
     }
     await r.idle();
     assert.ok(r.stats.retries > 0, 'some attempts failed and were retried');
-    assert.equal(r.stats.blocksFetched, 13);
+    // A retry asks only for the blocks the failed answer had not completed: none twice.
+    assert.equal(r.stats.blocksFetched, Math.ceil(bigData.length / r.blockSize));
   });
 
   it('a 503 with Retry-After pauses and then succeeds', async () => {

@@ -18,7 +18,7 @@ export interface LoaderOptions {
   /** First backoff; doubles per attempt, with jitter, up to maxBackoffMs (defaults 50 ms, 2 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Whole-file answers to a Range: files up to this size are cached whole (default 4 blocks). */
+  /** Whole-file answers to a Range: files up to this size are cached whole (default 4 MiB, at least 4 blocks). */
   keepWholeUpTo?: number;
 }
 
@@ -26,7 +26,7 @@ export interface LoaderOptions {
 const MAX_URL_REFRESHES = 2;
 
 /**
- * Gets one block of a pinned version: asks the URL cache for a URL, sends the range GET, and
+ * Gets consecutive blocks of a pinned version: asks the URL cache for a URL, sends the range GET, and
  * decides what a failure means: a refused URL is refreshed, a transient failure retried with
  * backoff (a Retry-After pauses the whole tenant, as for Graph calls), another version's answer
  * ends the read with VersionChangedError.
@@ -49,31 +49,53 @@ export class BlockLoader {
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 50;
     this.maxBackoffMs = opts.maxBackoffMs ?? 2000;
-    this.keepWholeUpTo = opts.keepWholeUpTo ?? 4 * opts.blockSize;
+    this.keepWholeUpTo = opts.keepWholeUpTo ?? Math.max(4 * opts.blockSize, 4 * 2 ** 20);
   }
 
-  async load(pin: Pin, blockNo: number, signal?: AbortSignal): Promise<Map<number, Buffer>> {
+  /**
+   * Fetches blocks [first, last] with one range GET, handing each to `onBlock` as it completes.
+   * After a transient failure or a refreshed URL only the blocks not yet handed over are asked
+   * for again. Blocks handed over before a VersionChangedError are of the pinned version (each
+   * answer's tag is checked before its body is read), so nothing of two versions is ever mixed.
+   */
+  async load(
+    pin: Pin,
+    first: number,
+    last: number,
+    onBlock: (blockNo: number, buf: Buffer) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let next = first;
     let failures = 0;
     let refreshes = 0;
-    for (;;) {
+    const deliver = (n: number, buf: Buffer) => {
+      this.stats.blocksFetched += 1;
+      if (n >= next) next = n + 1;
+      onBlock(n, buf);
+    };
+    const onBytes = (n: number) => {
+      this.stats.bytesFetched += n;
+    };
+    while (next <= last) {
       await this.gate.wait(signal);
       const url = await this.urls.urlFor(pin, signal);
+      const from = next;
       try {
-        const answer = await this.fetcher.fetchBlock({
+        this.stats.rangeRequests += 1;
+        const answer = await this.fetcher.fetchRange({
           url,
           size: pin.size,
           blockSize: this.blockSize,
-          blockNo,
+          first: next,
+          last,
           tags: pin.tags,
           keepWholeUpTo: this.keepWholeUpTo,
           signal,
-          onBytes: (n) => {
-            this.stats.bytesFetched += n;
-          },
+          onBlock: deliver,
+          onBytes,
         });
         if (answer.rangeIgnored) this.stats.rangeIgnored += 1;
-        this.stats.blocksFetched += answer.blocks.size;
-        return answer.blocks;
+        return;
       } catch (err) {
         if (err instanceof TagMismatchError) {
           this.stats.versionMismatches += 1;
@@ -81,15 +103,17 @@ export class BlockLoader {
           throw new VersionChangedError(pin.driveId, pin.itemId, pin.version, err.seen);
         }
         if (err instanceof UrlRefusedError || err instanceof UnsatisfiableError) {
-          if (refreshes++ >= MAX_URL_REFRESHES) throw refusedForGood(pin, blockNo, err);
+          if (refreshes++ >= MAX_URL_REFRESHES) throw refusedForGood(pin, next, err);
           await this.urls.refresh(pin, url, signal);
           continue;
         }
         if (err instanceof TransientError) {
+          // An attempt that delivered blocks made progress: the budget counts failures in a row.
+          if (next > from) failures = 0;
           if (failures++ >= this.retries) {
             throw new ContentError(
               'EIO',
-              `block ${blockNo} of item ${pin.itemId} failed after ${failures} attempts: ${err.message}`,
+              `block ${next} of item ${pin.itemId} failed after ${failures} attempts: ${err.message}`,
               { cause: err },
             );
           }

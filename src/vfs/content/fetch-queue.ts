@@ -5,12 +5,28 @@ import type { Pin } from './download-urls.js';
 import { ContentError } from './errors.js';
 import type { ContentStats } from './stats.js';
 
-/** One block being fetched; everyone who wants it waits on the same promise. */
-interface Fetch {
-  promise: Promise<Buffer>;
+/** Consecutive blocks of one version asked for with one range GET. */
+interface Run {
+  pin: Pin;
+  first: number;
+  last: number;
   started: boolean;
-  resolve(buf: Buffer): void;
+  ahead: boolean;
+}
+
+/** Takes a block's bytes; the buffer is only valid during the call. */
+export type BlockSink = (buf: Buffer) => void;
+
+/**
+ * A block on its way. Whoever wants its bytes leaves a sink, called the moment they arrive (the
+ * buffer they come in is reused for the next block); the promise says when that happened, or why not.
+ */
+interface Pending {
+  promise: Promise<void>;
+  resolve(): void;
   reject(err: unknown): void;
+  run: Run;
+  sinks: BlockSink[];
 }
 
 /** The cache key of a block: the content version is part of it, so versions never share a block. */
@@ -19,12 +35,16 @@ export function blockKey(pin: Pin, blockNo: number): string {
 }
 
 /**
- * Block fetches in flight, coalesced by key, and the two bounds on them: one p-limit for blocks a
- * read waits for, one for read-ahead. A read that needs a block still queued for read-ahead starts
- * it at once instead of waiting its turn behind other read-ahead.
+ * Block fetches in flight, by block, grouped into runs: consecutive missing blocks go out as one
+ * range GET (at most `maxRunBlocks`) and each block is settled as soon as its bytes are in, so a
+ * long run costs the first block no latency. Two bounds on runs in flight: one p-limit for runs a
+ * read waits for, one for read-ahead. A read that needs a block of a run still queued for
+ * read-ahead starts that run at once instead of waiting its turn behind other read-ahead.
  */
 export class FetchQueue {
-  private readonly fetches = new Map<string, Fetch>();
+  private readonly pending = new Map<string, Pending>();
+  /** Runs whose GET is still going (their blocks may all be delivered while the body ends). */
+  private readonly running = new Set<Promise<void>>();
   private readonly demandLimit: LimitFunction;
   private readonly aheadLimit: LimitFunction;
 
@@ -34,88 +54,168 @@ export class FetchQueue {
     private readonly stats: ContentStats,
     private readonly signal: AbortSignal,
     maxInflight: number,
+    private readonly maxRunBlocks: number,
   ) {
     this.demandLimit = pLimit(maxInflight);
     this.aheadLimit = pLimit(maxInflight);
   }
 
-  has(key: string): boolean {
-    return this.fetches.has(key);
+  /**
+   * The blocks a read waits for (ascending, none of them cached). Missing ones are fetched at
+   * once; the run holding the last of them continues through `aheadTo` while those blocks are
+   * neither cached nor on their way, so a sequential reader's demand and read-ahead share a GET.
+   */
+  demand(pin: Pin, blocks: readonly number[], aheadTo: number, sinks: readonly BlockSink[]): Promise<void>[] {
+    const out: Promise<void>[] = [];
+    let run: Run | undefined;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      const key = blockKey(pin, b);
+      let p = this.pending.get(key);
+      if (p) {
+        if (!p.run.started) this.start(p.run, false);
+      } else {
+        if (run && run.last === b - 1 && this.room(run)) run.last = b;
+        else {
+          if (run) this.start(run, false);
+          run = { pin, first: b, last: b, started: false, ahead: false };
+        }
+        p = this.track(key, run);
+      }
+      p.sinks.push(sinks[i]!);
+      out.push(p.promise);
+    }
+    if (run) {
+      if (run.last === blocks[blocks.length - 1]) this.extend(run, aheadTo);
+      this.start(run, false);
+    }
+    return out;
   }
 
-  /** The block for a read that waits for it. */
-  demand(pin: Pin, blockNo: number, key: string): Promise<Buffer> {
-    const f = this.fetches.get(key) ?? this.track(key);
-    if (!f.started) void this.demandLimit(() => this.run(f, pin, blockNo, key, false));
-    return f.promise;
-  }
-
-  /** Fetches a block no read waits for yet; failures only count. */
-  ahead(pin: Pin, blockNo: number, key: string): void {
-    if (this.fetches.has(key)) return;
-    const f = this.track(key);
-    void this.aheadLimit(() => this.run(f, pin, blockNo, key, true));
+  /** Fetches the blocks in [from, to] that are neither cached nor on their way; failures only count. */
+  ahead(pin: Pin, from: number, to: number): void {
+    let run: Run | undefined;
+    for (let b = from; b <= to; b++) {
+      const key = blockKey(pin, b);
+      if (this.pending.has(key) || this.cache.has(key)) {
+        if (run) this.start(run, true);
+        run = undefined;
+        continue;
+      }
+      if (run && this.room(run)) run.last = b;
+      else {
+        if (run) this.start(run, true);
+        run = { pin, first: b, last: b, started: false, ahead: true };
+      }
+      this.track(key, run);
+      this.stats.readAheadBlocks += 1;
+    }
+    if (run) this.start(run, true);
   }
 
   /** Resolves once nothing is in flight or queued. */
   async idle(): Promise<void> {
-    while (this.fetches.size > 0) await Promise.allSettled([...this.fetches.values()].map((f) => f.promise));
+    while (this.pending.size > 0 || this.running.size > 0)
+      await Promise.allSettled([...this.pending.values()].map((p) => p.promise).concat([...this.running]));
   }
 
-  /** Fails every fetch that has not started; the loader's signal ends the others. */
+  /** Fails every block whose run has not started; the loader's signal ends the others. */
   close(): void {
     this.aheadLimit.clearQueue();
     this.demandLimit.clearQueue();
-    for (const [key, f] of this.fetches) {
-      if (f.started) continue;
-      this.fetches.delete(key);
-      f.reject(new ContentError('EBADF', 'the content reader was closed'));
+    for (const [key, p] of this.pending) {
+      if (p.run.started) continue;
+      this.pending.delete(key);
+      p.reject(new ContentError('EBADF', 'the content reader was closed'));
     }
   }
 
-  private track(key: string): Fetch {
-    let resolve!: (buf: Buffer) => void;
+  private room(run: Run): boolean {
+    return run.last - run.first + 1 < this.maxRunBlocks;
+  }
+
+  private extend(run: Run, to: number): void {
+    while (run.last < to && this.room(run)) {
+      const key = blockKey(run.pin, run.last + 1);
+      if (this.pending.has(key) || this.cache.has(key)) break;
+      run.last += 1;
+      this.track(key, run);
+      this.stats.readAheadBlocks += 1;
+    }
+  }
+
+  private track(key: string, run: Run): Pending {
+    let resolve!: () => void;
     let reject!: (err: unknown) => void;
-    const promise = new Promise<Buffer>((res, rej) => {
+    const promise = new Promise<void>((res, rej) => {
       resolve = res;
       reject = rej;
     });
     // Read-ahead may fail with nobody waiting; whoever waits still sees the rejection.
     promise.catch(() => {});
-    const f: Fetch = { promise, started: false, resolve, reject };
-    this.fetches.set(key, f);
-    return f;
+    const p: Pending = { promise, resolve, reject, run, sinks: [] };
+    this.pending.set(key, p);
+    return p;
   }
 
-  private async run(f: Fetch, pin: Pin, blockNo: number, key: string, ahead: boolean): Promise<void> {
-    if (f.started) return;
-    f.started = true;
-    if (ahead) this.stats.readAheadBlocks += 1;
-    else this.stats.demandFetches += 1;
+  private start(run: Run, ahead: boolean): void {
+    void (ahead ? this.aheadLimit : this.demandLimit)(() => this.exec(run, ahead));
+  }
+
+  private async exec(run: Run, ahead: boolean): Promise<void> {
+    if (run.started) return;
+    run.started = true;
+    if (!ahead) this.stats.demandFetches += 1;
+    // A whole-file answer to another run may have brought some blocks already: ask for the rest.
+    let { first, last } = run;
+    while (first <= last && !this.owns(run, first)) first++;
+    while (last >= first && !this.owns(run, last)) last--;
+    if (first > last) return;
+    const load = this.loader.load(
+      run.pin,
+      first,
+      last,
+      (n, buf) => this.deliver(run.pin, n, buf),
+      this.signal,
+    );
+    const settled = load.then(
+      () => {},
+      () => {},
+    );
+    this.running.add(settled);
     try {
-      const blocks = await this.loader.load(pin, blockNo, this.signal);
-      for (const [n, buf] of blocks) {
-        const k = n === blockNo ? key : blockKey(pin, n);
-        this.cache.set(k, buf);
-        if (n !== blockNo) this.settleExtra(k, buf);
-      }
-      const mine = blocks.get(blockNo);
-      if (mine) f.resolve(mine);
-      else f.reject(new ContentError('EIO', `the download did not contain block ${blockNo}`));
+      await load;
     } catch (err) {
       if (ahead) this.stats.readAheadErrors += 1;
-      f.reject(err);
+      this.fail(run, err);
     } finally {
-      if (this.fetches.get(key) === f) this.fetches.delete(key);
+      this.running.delete(settled);
+      this.fail(run, new ContentError('EIO', `the download did not contain blocks ${first}-${last}`));
     }
   }
 
-  /** A whole-file answer brought a block someone queued a fetch for: that fetch need not run. */
-  private settleExtra(key: string, buf: Buffer): void {
-    const f = this.fetches.get(key);
-    if (!f || f.started) return;
-    f.started = true;
-    this.fetches.delete(key);
-    f.resolve(buf);
+  private owns(run: Run, b: number): boolean {
+    return this.pending.get(blockKey(run.pin, b))?.run === run;
+  }
+
+  private deliver(pin: Pin, n: number, buf: Buffer): void {
+    const key = blockKey(pin, n);
+    this.cache.set(key, buf);
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    for (const sink of p.sinks) sink(buf);
+    p.resolve();
+  }
+
+  /** Rejects the run's blocks that are still waiting. */
+  private fail(run: Run, err: unknown): void {
+    for (let b = run.first; b <= run.last; b++) {
+      const key = blockKey(run.pin, b);
+      const p = this.pending.get(key);
+      if (p?.run !== run) continue;
+      this.pending.delete(key);
+      p.reject(err);
+    }
   }
 }

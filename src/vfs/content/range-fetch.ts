@@ -2,6 +2,9 @@ import { type Dispatcher, Pool } from 'undici';
 import { parseRetryAfter, USER_AGENT } from '../../graph/index.js';
 import { ContentError } from './errors.js';
 
+/** Body bytes undici buffers before pausing the socket (its default is 64 KiB). */
+const HIGH_WATER_MARK = 2 ** 20;
+
 export interface RangeFetcherOptions {
   /** PEM CA to trust for download hosts (the emulator's); the system store otherwise. */
   caPem?: string;
@@ -11,25 +14,31 @@ export interface RangeFetcherOptions {
   timeoutMs?: number;
 }
 
-/** One block of a pinned version, as asked of the download URL. */
-export interface BlockRequest {
+/** Consecutive blocks [first, last] of a pinned version, asked of the download URL in one range GET. */
+export interface RangeRequest {
   url: string;
   /** Size of the pinned version. */
   size: number;
   blockSize: number;
-  blockNo: number;
+  first: number;
+  last: number;
   /** Tags the pinned version may be answered with. */
   tags: readonly string[];
   /** When the server ignores the Range and sends the whole file, keep every block if the file is at most this big. */
   keepWholeUpTo: number;
   signal?: AbortSignal;
+  /**
+   * Called with each block as soon as its last byte arrived, in file order: a reader waiting for
+   * the first block of a long range does not wait for the rest. Blocks outside [first, last] come
+   * only from a whole-file answer of a small file. The buffer is reused for the next block: copy
+   * what you keep before returning.
+   */
+  onBlock(blockNo: number, buf: Buffer): void;
   /** Told of every body chunk's length as it arrives. */
   onBytes(n: number): void;
 }
 
-export interface BlockAnswer {
-  /** The requested block, and on a whole-file answer of a small file every other block too. */
-  blocks: Map<number, Buffer>;
+export interface RangeAnswer {
   rangeIgnored: boolean;
 }
 
@@ -74,9 +83,14 @@ export class RangeFetcher {
     this.opts = opts;
   }
 
-  async fetchBlock(req: BlockRequest): Promise<BlockAnswer> {
-    const start = req.blockNo * req.blockSize;
-    const end = Math.min(req.size, start + req.blockSize);
+  /**
+   * One GET for blocks [first, last]. Every block handed to `onBlock` is complete and belongs to
+   * the pinned version (the tag is checked before the body is read); when this throws, the blocks
+   * already handed over stay good and the caller asks again for the rest only.
+   */
+  async fetchRange(req: RangeRequest): Promise<RangeAnswer> {
+    const start = req.first * req.blockSize;
+    const end = Math.min(req.size, (req.last + 1) * req.blockSize);
     const u = new URL(req.url);
     let res: Dispatcher.ResponseData;
     try {
@@ -85,6 +99,8 @@ export class RangeFetcher {
         method: 'GET',
         headers: { range: `bytes=${start}-${end - 1}`, 'user-agent': USER_AGENT },
         signal: req.signal,
+        // Fewer, larger chunks reach us: less per-chunk work on the hot path.
+        highWaterMark: HIGH_WATER_MARK,
       });
     } catch (err) {
       throw transient(err, req.signal, 'request');
@@ -108,8 +124,8 @@ export class RangeFetcher {
           `download answered another range than asked (${range ? JSON.stringify(range) : 'none'})`,
         );
       }
-      const blocks = await collect(res.body, start, start, end, req, false);
-      return { blocks, rangeIgnored: false };
+      await collect(res.body, start, start, end, req, false);
+      return { rangeIgnored: false };
     }
     const length = header(headers, 'content-length');
     if (length !== undefined && Number(length) !== req.size) {
@@ -120,8 +136,8 @@ export class RangeFetcher {
       );
     }
     const whole = req.size <= req.keepWholeUpTo;
-    const blocks = await collect(res.body, 0, whole ? 0 : start, whole ? req.size : end, req, !whole);
-    return { blocks, rangeIgnored: true };
+    await collect(res.body, 0, whole ? 0 : start, whole ? req.size : end, req, !whole);
+    return { rangeIgnored: true };
   }
 
   async close(): Promise<void> {
@@ -148,48 +164,84 @@ export class RangeFetcher {
 }
 
 /**
- * Copies the body bytes in [from, to) into one buffer per block; `bodyStart` is the file offset of
- * the body's first byte. With `stopEarly` the body is dropped once `to` is reached (a whole file
- * sent for one block). A body that ends before `to` is a transient failure: never a short block.
+ * Copies the body bytes in [from, to) into one buffer per block and hands each block over once it
+ * is full; `bodyStart` is the file offset of the body's first byte. With `stopEarly` the body is
+ * dropped once `to` is reached (a whole file sent for one range). A body that ends before `to` is
+ * a transient failure: never a short block. Chunks are taken as the stream emits them ('data'),
+ * not through an async iterator, which would concatenate buffered chunks into fresh memory.
  */
-async function collect(
+function collect(
   body: Dispatcher.ResponseData['body'],
   bodyStart: number,
   from: number,
   to: number,
-  req: BlockRequest,
+  req: RangeRequest,
   stopEarly: boolean,
-): Promise<Map<number, Buffer>> {
+): Promise<void> {
   const bs = req.blockSize;
-  const blocks = new Map<number, Buffer>();
   let pos = bodyStart;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      req.onBytes(chunk.length);
-      const chunkStart = pos;
-      pos += chunk.length;
-      for (let at = Math.max(chunkStart, from), stop = Math.min(pos, to); at < stop; ) {
-        const b = Math.floor(at / bs);
-        const blockStart = b * bs;
-        const blockEnd = Math.min(blockStart + bs, to);
-        let buf = blocks.get(b);
-        if (!buf) {
-          buf = Buffer.allocUnsafe(blockEnd - blockStart);
-          blocks.set(b, buf);
+  // One buffer for every block of the answer: each is handed over (and copied) before the next fills it.
+  const scratch = Buffer.allocUnsafe(Math.min(bs, Math.max(0, to - from)));
+  let block: Buffer | undefined;
+  let blockNo = -1;
+  let filled = 0;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        req.onBytes(chunk.length);
+        const chunkStart = pos;
+        pos += chunk.length;
+        for (let at = Math.max(chunkStart, from), stop = Math.min(pos, to); at < stop; ) {
+          if (block === undefined) {
+            blockNo = Math.floor(at / bs);
+            const blockStart = blockNo * bs;
+            block = scratch.subarray(0, Math.min(blockStart + bs, req.size) - blockStart);
+            filled = at - blockStart;
+          }
+          const n = Math.min(stop - at, block.length - filled);
+          chunk.copy(block, filled, at - chunkStart, at - chunkStart + n);
+          filled += n;
+          at += n;
+          if (filled === block.length) {
+            const done = block;
+            block = undefined;
+            req.onBlock(blockNo, done);
+          }
         }
-        const n = Math.min(stop, blockEnd) - at;
-        chunk.copy(buf, at - blockStart, at - chunkStart, at - chunkStart + n);
-        at += n;
+        if (pos >= to) {
+          if (stopEarly) {
+            finish();
+            discard(body);
+          } else if (pos > to) {
+            finish(new ContentError('EIO', 'download body is longer than its range'));
+            discard(body);
+          }
+        }
+      } catch (err) {
+        finish(err);
+        discard(body);
       }
-      if (stopEarly && pos >= to) break;
-    }
-  } catch (err) {
-    throw transient(err, req.signal, 'body');
-  }
-  if (pos < to)
-    throw new TransientError(`download body ended after ${pos - bodyStart} bytes, short of ${to}`);
-  if (!stopEarly && pos > to) throw new ContentError('EIO', 'download body is longer than its range');
-  return blocks;
+    };
+    const onEnd = () => {
+      if (pos < to)
+        finish(new TransientError(`download body ended after ${pos - bodyStart} bytes, short of ${to}`));
+      else finish();
+    };
+    const onError = (err: unknown) => finish(transient(err, req.signal, 'body'));
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+  });
 }
 
 function statusError(status: number, headers: Record<string, string | string[] | undefined>): Error {

@@ -4,11 +4,15 @@ import { BlockCache } from './block-cache.js';
 import { BlockLoader } from './block-loader.js';
 import { DownloadUrls, type Pin } from './download-urls.js';
 import { ContentError } from './errors.js';
-import { blockKey, FetchQueue } from './fetch-queue.js';
+import { type BlockSink, blockKey, FetchQueue } from './fetch-queue.js';
 import { type BlockSource, type ContentHandle, Handle } from './handle.js';
 import { RangeFetcher } from './range-fetch.js';
 import { ReadAhead } from './read-ahead.js';
 import { type ContentStats, emptyStats } from './stats.js';
+
+const DEFAULT_BLOCK_SIZE = 128 * 1024;
+const DEFAULT_READ_AHEAD_BYTES = 8 * 2 ** 20;
+const DEFAULT_RUN_BYTES = 4 * 2 ** 20;
 
 /** The version of a file the index knows; open pins the server's current one. */
 export interface ContentVersion {
@@ -22,7 +26,10 @@ export interface ContentVersion {
 
 export interface ContentReaderOptions {
   graph: GraphClient;
-  /** Bytes per range request and cache entry (default 1 MiB). */
+  /**
+   * Bytes per cache entry (default 128 KiB, one FUSE read request): what a random read fetches.
+   * Sequential reads fetch many blocks per range request (see maxRunBytes).
+   */
   blockSize?: number;
   /** Shared with other readers if given; otherwise a memory-only cache of `cacheBytes`. */
   cache?: BlockCache;
@@ -30,8 +37,10 @@ export interface ContentReaderOptions {
   cacheBytes?: number;
   /** Range requests in flight per reader for reads, and again for read-ahead (default 8 each). */
   maxInflight?: number;
-  /** Largest read-ahead window in blocks (default 8; 0 turns read-ahead off). */
+  /** Largest read-ahead window in blocks (default 8 MiB worth of blocks; 0 turns read-ahead off). */
   readAheadMax?: number;
+  /** Most bytes one range request asks for; consecutive missing blocks go out together (default 4 MiB). */
+  maxRunBytes?: number;
   /** PEM CA to trust for download hosts (the emulator's). */
   caPem?: string;
   /** Keep-alive sockets per download host (default 8). */
@@ -66,17 +75,25 @@ export class ContentReader {
   private readonly source: BlockSource;
 
   constructor(opts: ContentReaderOptions) {
-    this.blockSize = opts.blockSize ?? 2 ** 20;
+    this.blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
     if (!Number.isSafeInteger(this.blockSize) || this.blockSize < 4096)
       throw new RangeError('blockSize must be a whole number of at least 4096 bytes');
     this.source = {
       blockSize: this.blockSize,
-      block: (pin, blockNo) => this.block(pin, blockNo),
+      cached: (pin, blockNo) => this.cached(pin, blockNo),
+      blocks: (pin, first, last, aheadTo, sink) => this.blocks(pin, first, last, aheadTo, sink),
       readAhead: (pin, from, to) => this.readAhead(pin, from, to),
+      release: (pin, from, to) => {
+        for (let b = from; b <= to; b++) this.cache.delete(blockKey(pin, b));
+      },
     };
     this.ownsCache = !opts.cache;
     this.cache = opts.cache ?? new BlockCache({ maxBytes: opts.cacheBytes ?? 256 * 2 ** 20 });
-    this.readAheadMax = Math.max(0, opts.readAheadMax ?? 8);
+    this.cache.useSlots(this.blockSize);
+    this.readAheadMax = Math.max(
+      0,
+      opts.readAheadMax ?? Math.ceil(DEFAULT_READ_AHEAD_BYTES / this.blockSize),
+    );
     this.urls = new DownloadUrls(opts.graph, this.stats, { maxAgeMs: opts.urlMaxAgeMs });
     this.fetcher = new RangeFetcher({
       caPem: opts.caPem,
@@ -90,7 +107,15 @@ export class ContentReader {
     });
     // Every request in flight listens on this one signal.
     setMaxListeners(0, this.abort.signal);
-    this.queue = new FetchQueue(loader, this.cache, this.stats, this.abort.signal, opts.maxInflight ?? 8);
+    const maxRunBlocks = Math.max(1, Math.floor((opts.maxRunBytes ?? DEFAULT_RUN_BYTES) / this.blockSize));
+    this.queue = new FetchQueue(
+      loader,
+      this.cache,
+      this.stats,
+      this.abort.signal,
+      opts.maxInflight ?? 8,
+      maxRunBlocks,
+    );
   }
 
   /**
@@ -113,22 +138,44 @@ export class ContentReader {
     return new Handle(this.source, pin, new ReadAhead(this.blockSize, this.readAheadMax));
   }
 
-  private block(pin: Pin, blockNo: number): Buffer | Promise<Buffer> {
-    const key = blockKey(pin, blockNo);
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.stats.cacheHits += 1;
-      return hit;
+  private cached(pin: Pin, blockNo: number): Buffer | undefined {
+    const hit = this.cache.get(blockKey(pin, blockNo));
+    if (hit) this.stats.cacheHits += 1;
+    return hit;
+  }
+
+  private blocks(
+    pin: Pin,
+    first: number,
+    last: number,
+    aheadTo: number,
+    sink: (blockNo: number, buf: Buffer) => void,
+  ): Array<Promise<void>> | undefined {
+    const waits: Array<Promise<void>> = [];
+    const missing: number[] = [];
+    const sinks: BlockSink[] = [];
+    for (let b = first; b <= last; b++) {
+      const key = blockKey(pin, b);
+      const hit = this.cache.get(key);
+      if (hit) {
+        this.stats.cacheHits += 1;
+        sink(b, hit);
+      } else if (this.cache.onDisk(key)) {
+        waits.push(this.fromDisk(pin, b, key, (buf) => sink(b, buf)));
+      } else {
+        this.stats.cacheMisses += 1;
+        missing.push(b);
+        sinks.push((buf) => sink(b, buf));
+      }
     }
-    return this.miss(pin, blockNo, key);
+    if (missing.length > 0) waits.push(...this.fetch(pin, missing, aheadTo, sinks));
+    if (aheadTo > last) this.readAhead(pin, last + 1, aheadTo);
+    return waits.length > 0 ? waits : undefined;
   }
 
   private readAhead(pin: Pin, from: number, to: number): void {
-    if (this.closed) return;
-    for (let b = from; b <= to; b++) {
-      const key = blockKey(pin, b);
-      if (!this.cache.has(key)) this.queue.ahead(pin, b, key);
-    }
+    if (this.closed || pin.changed) return;
+    this.queue.ahead(pin, from, to);
   }
 
   /** Resolves once no block fetch (read or read-ahead) is in flight: for tests, benchmarks, orderly stops. */
@@ -146,17 +193,22 @@ export class ContentReader {
     if (this.ownsCache) await this.cache.close();
   }
 
-  private async miss(pin: Pin, blockNo: number, key: string): Promise<Buffer> {
-    if (this.cache.onDisk(key)) {
-      const buf = await this.cache.fromDisk(key);
-      if (buf) {
-        this.stats.cacheHits += 1;
-        return buf;
-      }
+  private async fromDisk(pin: Pin, blockNo: number, key: string, sink: BlockSink): Promise<void> {
+    const buf = await this.cache.fromDisk(key);
+    if (buf) {
+      this.stats.cacheHits += 1;
+      sink(buf);
+      return;
     }
     this.stats.cacheMisses += 1;
-    if (pin.changed) throw pin.changed;
-    if (this.closed) throw new ContentError('EBADF', 'the content reader was closed');
-    return this.queue.demand(pin, blockNo, key);
+    await this.fetch(pin, [blockNo], -1, [sink])[0];
+  }
+
+  private fetch(pin: Pin, blocks: number[], aheadTo: number, sinks: BlockSink[]): Array<Promise<void>> {
+    if (pin.changed || this.closed) {
+      const err = pin.changed ?? new ContentError('EBADF', 'the content reader was closed');
+      return blocks.map(() => Promise.reject(err));
+    }
+    return this.queue.demand(pin, blocks, aheadTo, sinks);
   }
 }

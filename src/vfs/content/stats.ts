@@ -16,8 +16,10 @@ export interface ContentStats {
   rangeIgnored: number;
   /** Blocks fetched ahead of the reader. */
   readAheadBlocks: number;
-  /** Blocks fetched because a read needed them and nothing had fetched them yet. */
+  /** Range requests started because a read needed their first blocks and nothing had asked for them yet. */
   demandFetches: number;
+  /** Range GETs sent (each may carry many blocks), retries included. */
+  rangeRequests: number;
   /** Range requests sent again after a transient failure (reset, truncated body, 5xx, 429). */
   retries: number;
   /** Read-ahead fetches that failed (the read that needs the block tries again). */
@@ -35,6 +37,7 @@ export function emptyStats(): ContentStats {
     rangeIgnored: 0,
     readAheadBlocks: 0,
     demandFetches: 0,
+    rangeRequests: 0,
     retries: 0,
     readAheadErrors: 0,
   };
