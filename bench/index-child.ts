@@ -41,18 +41,13 @@ async function main() {
   const seconds = (performance.now() - t0) / 1000;
   const state = index.getDriveState(driveId)!;
 
-  // Listing the 10,000-entry folder: the first read after the enumeration, then warm repeats.
+  // Listing the 10,000-entry folder as the file system does (whole): the first read after the
+  // enumeration is a range read; repeats are served from the listing cache while the folder is
+  // unchanged (each still reads the folder's stamp to know).
   const wide = index.resolvePath(driveId, '/Wide')!;
   const timeList = () => {
     const t = performance.now();
-    let n = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = index.list(driveId, wide.id, { limit: 10_000, after });
-      n += page.entries.length;
-      if (!page.cursor) break;
-      after = page.cursor;
-    }
+    const n = index.list(driveId, wide.id).entries.length;
     return { ms: performance.now() - t, n };
   };
   const first = timeList();

@@ -4,7 +4,8 @@
 
 import type { RootDatabase } from 'lmdb';
 import { applyChanges, lastWins, settlePending, sweep } from './apply.js';
-import { prefixRange } from './keys.js';
+import { prefixRange, stampKey } from './keys.js';
+import { ListCache } from './list-cache.js';
 import * as read from './read.js';
 import { type Dbs, findDriveTag, openDbs } from './schema.js';
 import type {
@@ -26,16 +27,18 @@ export type * from './types.js';
 export { InvalidChangeError } from './validate.js';
 
 export function openIndex(path: string, opts: IndexOptions = {}): Index {
-  return new Index(openDbs(path, opts));
+  return new Index(openDbs(path, opts), new ListCache(opts.listCacheEntries ?? 100_000));
 }
 
 export class Index {
   readonly #dbs: Dbs;
   readonly #tags = new Map<string, string>();
+  readonly #lists: ListCache;
   #closed: Promise<void> | undefined;
 
-  constructor(dbs: Dbs) {
+  constructor(dbs: Dbs, lists: ListCache) {
     this.#dbs = dbs;
+    this.#lists = lists;
   }
 
   /** The environment, for other parts of the store that keep their own sub-databases in it. */
@@ -102,7 +105,8 @@ export class Index {
       // The tag stays allocated: other processes may have cached it.
       const tag = findDriveTag(dbs, driveId);
       if (tag === undefined) return;
-      for (const db of [dbs.items, dbs.children, dbs.collisions, dbs.pending]) {
+      this.#lists.dropDrive(tag);
+      for (const db of [dbs.items, dbs.children, dbs.collisions, dbs.pending, dbs.stamps]) {
         for (const key of [...db.getKeys(prefixRange(tag))]) db.removeSync(key);
       }
       dbs.drives.removeSync(driveId);
@@ -134,13 +138,25 @@ export class Index {
       : read.resolvePath(this.#dbs, tag, rootId, path);
   }
 
-  /** A folder's entries in folded-name order; page on with `after: page.cursor`. */
+  /**
+   * A folder's entries in folded-name order; page on with `after: page.cursor`. Whole listings
+   * are kept in memory until the folder changes (list-cache.ts); entries are frozen.
+   */
   list(driveId: string, parentId: string, opts: ListOptions = {}): ListPage {
     if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
       throw new RangeError(`limit must be a positive integer, got ${opts.limit}`);
     }
     const tag = this.#tag(driveId);
-    return tag === undefined ? { entries: [] } : read.list(this.#dbs, tag, parentId, opts);
+    if (tag === undefined) return { entries: [] };
+    const stamp = this.#dbs.stamps.get(stampKey(tag, parentId));
+    const cached = stamp === undefined ? undefined : this.#lists.get(tag, parentId, stamp);
+    if (cached !== undefined) return read.pageOf(cached, opts);
+    if (stamp === undefined || opts.limit !== undefined || opts.after !== undefined) {
+      return read.list(this.#dbs, tag, parentId, opts);
+    }
+    const { entries } = read.list(this.#dbs, tag, parentId);
+    this.#lists.set(tag, parentId, stamp, entries);
+    return { entries: entries.slice() };
   }
 
   /** Counts the entries by walking them (about 0.2 ms per 1,000). */

@@ -34,6 +34,11 @@ export function collisionKey(drive: string, parentId: string, folded: string, id
   return [drive, parentId, folded, id];
 }
 
+/** stamps: [drive, folderId] -> number. Validates cached listings (list-cache.ts). */
+export function stampKey(drive: string, folderId: string): Key {
+  return [drive, folderId];
+}
+
 /** pending: [drive, folderId] -> true. Folder deletes waiting for the folder to empty. */
 export function pendingKey(drive: string, folderId: string): Key {
   return [drive, folderId];

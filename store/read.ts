@@ -49,6 +49,24 @@ export function list(dbs: Dbs, tag: string, parentId: string, opts: ListOptions 
   return { entries };
 }
 
+/** A page of a whole listing held in memory, as `list` would read it. */
+export function pageOf(all: readonly ChildEntry[], opts: ListOptions): ListPage {
+  let from = 0;
+  if (opts.after !== undefined) {
+    // First entry whose folded name sorts after the cursor, bytewise as LMDB's keys.
+    const after = Buffer.from(opts.after);
+    let hi = all.length;
+    while (from < hi) {
+      const mid = (from + hi) >>> 1;
+      if (Buffer.compare(Buffer.from(all[mid]!.folded), after) <= 0) from = mid + 1;
+      else hi = mid;
+    }
+  }
+  const to = opts.limit === undefined ? all.length : Math.min(all.length, from + opts.limit);
+  const entries = all.slice(from, to);
+  return to < all.length ? { entries, cursor: entries[entries.length - 1]!.folded } : { entries };
+}
+
 export function countChildren(dbs: Dbs, tag: string, parentId: string): number {
   return dbs.children.getCount(prefixRange(tag, parentId));
 }

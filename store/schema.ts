@@ -16,6 +16,8 @@ export interface Dbs {
   children: Database<ChildValue, Key>;
   collisions: Database<true, Key>;
   pending: Database<true, Key>;
+  /** [drive, folderId] -> the stamp of the last write that changed the folder's listing. */
+  stamps: Database<number, Key>;
   drives: Database<DriveState, string>;
   /** driveId -> tag; permanent, so other processes may cache it. */
   tags: Database<string, string>;
@@ -38,6 +40,7 @@ export function openDbs(path: string, opts: IndexOptions = {}): Dbs {
     children: env.openDB('children', {}),
     collisions: env.openDB('collisions', {}),
     pending: env.openDB('pending', {}),
+    stamps: env.openDB('stamps', {}),
     drives: env.openDB('drives', {}),
     tags: env.openDB('tags', {}),
     meta: env.openDB('meta', {}),
@@ -57,6 +60,13 @@ function checkSchema(dbs: Dbs): void {
       `index schema ${String(found)} is not the supported ${SCHEMA_VERSION}; remove the index to rebuild it`,
     );
   }
+}
+
+/** Inside a write transaction: a number no earlier transaction of this index has used. */
+export function nextStamp(dbs: Dbs): number {
+  const n = ((dbs.meta.get('lastStamp') as number | undefined) ?? 0) + 1;
+  dbs.meta.putSync('lastStamp', n);
+  return n;
 }
 
 export function findDriveTag(dbs: Dbs, driveId: string): string | undefined {

@@ -92,4 +92,6 @@ export interface IndexOptions {
   noSync?: boolean;
   /** LMDB reader slots; raise when many processes share one index. */
   maxReaders?: number;
+  /** Child entries kept in memory across all cached folder listings (default 100,000). */
+  listCacheEntries?: number;
 }

@@ -19,8 +19,9 @@ import {
   itemKey,
   pendingKey,
   prefixRange,
+  stampKey,
 } from './keys.js';
-import { type Dbs, ensureDriveTag } from './schema.js';
+import { type Dbs, ensureDriveTag, nextStamp } from './schema.js';
 import type { AppliedChanges, DriveState, IndexedItem, ItemInput } from './types.js';
 
 export function newDriveState(): DriveState {
@@ -37,6 +38,8 @@ export class DriveWriter {
   private readonly deleted = new Set<string>();
   private readonly moved = new Set<string>();
   private readonly parents = new Set<string>();
+  /** Folders whose listing changed, including folders removed since (unlike `parents`). */
+  private readonly relisted = new Set<string>();
 
   constructor(
     readonly dbs: Dbs,
@@ -94,6 +97,11 @@ export class DriveWriter {
     this.upserted.delete(old.id);
     this.moved.delete(old.id);
     this.parents.delete(old.id);
+    if (old.isFolder) {
+      // Unstamped folders are never served from a listing cache (list-cache.ts).
+      this.relisted.delete(old.id);
+      this.dbs.stamps.removeSync(stampKey(d, old.id));
+    }
   }
 
   markPending(id: string): void {
@@ -142,8 +150,19 @@ export class DriveWriter {
     };
   }
 
+  /** Ends the transaction's edits: the drive state, and a new stamp on every changed listing. */
   saveState(): void {
+    if (this.relisted.size > 0) {
+      const stamp = nextStamp(this.dbs);
+      for (const id of this.relisted) this.dbs.stamps.putSync(stampKey(this.tag, id), stamp);
+      this.relisted.clear();
+    }
     this.dbs.drives.putSync(this.driveId, this.state);
+  }
+
+  private touch(parentId: string): void {
+    this.parents.add(parentId);
+    this.relisted.add(parentId);
   }
 
   private link(rec: IndexedItem, folded: string): void {
@@ -151,7 +170,7 @@ export class DriveWriter {
     const parentId = rec.parentId!;
     const key = childKey(d, parentId, folded);
     const value = childValue(rec);
-    this.parents.add(parentId);
+    this.touch(parentId);
     // Nearly always the key is free: try that first and spare a read. (lmdb's typings say void;
     // inside a transaction putSync returns whether the write happened.)
     const inserted: unknown = this.dbs.children.putSync(key, value, { noOverwrite: true });
@@ -181,12 +200,12 @@ export class DriveWriter {
         this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, next.id));
         this.state.collisions -= 1;
         this.dbs.children.putSync(key, childValue(next));
-        this.parents.add(parentId);
+        this.touch(parentId);
         return;
       }
     }
     this.dbs.children.removeSync(key);
-    this.parents.add(parentId);
+    this.touch(parentId);
   }
 
   /** Rewrites the listing value if this item owns its key; a displaced item has none. */
@@ -194,7 +213,7 @@ export class DriveWriter {
     const key = childKey(this.tag, rec.parentId!, folded);
     if (this.state.collisions > 0 && this.dbs.children.get(key)?.[0] !== rec.id) return;
     this.dbs.children.putSync(key, childValue(rec));
-    this.parents.add(rec.parentId!);
+    this.touch(rec.parentId!);
   }
 
   private firstDisplaced(parentId: string, folded: string): IndexedItem | undefined {

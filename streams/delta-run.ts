@@ -5,7 +5,7 @@ import {
   hasCode,
   isGraphRequestError,
 } from '../src/graph/index.js';
-import type { AppliedChanges, Index } from '../store/index.js';
+import type { AppliedChanges, Index, ItemChange } from '../store/index.js';
 import { DELTA_SELECT, toItemChanges } from './drive-item.js';
 
 /** The part of GraphClient the feed uses. */
@@ -20,7 +20,18 @@ export interface DeltaRunOptions {
   /** Page size asked of Graph (it may send fewer, or none). */
   top?: number;
   signal?: AbortSignal;
-  /** Called after each committed page, in order. */
+  /**
+   * Pages are gathered into one transaction until it holds `commitItems` changes or the first
+   * of them has waited `commitMs`. A commit writes and syncs every B-tree page it touched, and
+   * item ids are random: a 1,000-item transaction dirties about one page per item, while larger
+   * ones share pages and syncs (measured at 1M items: 1,000 per commit 13k items/s, 20,000 24k/s,
+   * 100,000 35k/s). But the transaction's edits run on the event loop, ~25 µs per item, so large
+   * ones only during a drive's first enumeration, when nothing is served from it yet: defaults
+   * 50,000 changes / 1 s then, 2,000 / 250 ms otherwise (resyncs, storms: ~50 ms pauses).
+   */
+  commitItems?: number;
+  commitMs?: number;
+  /** Called after each commit, in order, with the changes of the pages it held. */
   onApplied?: (applied: AppliedChanges, progress: RunProgress) => void;
 }
 
@@ -36,13 +47,16 @@ export interface RunProgress {
 /**
  * One round of the delta feed for one drive: from where the index stands (an enumeration's
  * nextLink first, else the deltaLink, else a fresh enumeration) to the next deltaLink. Each page
- * is committed with its link in one transaction, so a crash resumes at the last committed page.
- * The next page is fetched while the current one is written: the network and LMDB overlap, but
- * never more than one page waits in memory.
+ * is committed with its link in one transaction (several pages may share one), so a crash resumes
+ * after the last committed page. The next page is fetched while the current one is written: the
+ * network and LMDB overlap, and what waits in memory is bounded by `commitItems` plus a page.
  */
 export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
   const { graph, index, driveId } = opts;
   const state = index.getDriveState(driveId);
+  const first = state?.deltaLink === undefined && !state?.resyncing;
+  const commitItems = opts.commitItems ?? (first ? 50_000 : 2_000);
+  const commitMs = opts.commitMs ?? (first ? 1_000 : 250);
   const progress: RunProgress = {
     driveId,
     pages: 0,
@@ -54,10 +68,15 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
     state?.deltaLink ?? { driveId, select: DELTA_SELECT, top: opts.top };
 
   let pending = fetchPage(graph, from, opts.signal);
-  // The commit of the previous page and its report. A page's transaction is queued while the
-  // previous one is still committing (fsync), so the disk wait overlaps the next page's work;
+  // Pages fetched but not yet handed to the index; committed together with the last one's link.
+  let gathered: ItemChange[] = [];
+  let gatheredPages = 0;
+  let gatheredItems = 0;
+  let gatheredSince = 0;
+  // The commit of the previous batch and its report. A batch's transaction is queued while the
+  // previous one is still committing (fsync), so the disk wait overlaps the next pages' work;
   // LMDB commits them in order, each with its own link, so a crash still resumes exactly after
-  // the last committed page. At most two pages are committing at once.
+  // the last committed page. At most two batches are committing at once.
   let previous: Promise<void> | undefined;
   try {
     for (;;) {
@@ -67,7 +86,11 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
       } catch (err) {
         if (!isGraphRequestError(err) || !hasCode(err, 'resyncRequired') || !err.location) throw err;
         // The token is gone: start over into a new generation; the old items keep serving
-        // listings until the enumeration's end sweeps what it did not see.
+        // listings until the enumeration's end sweeps what it did not see. Gathered pages are
+        // dropped: the new enumeration sends their items again.
+        gathered = [];
+        gatheredPages = 0;
+        gatheredItems = 0;
         await previous;
         await index.beginResync(driveId, { nextLink: err.location });
         progress.enumerating = true;
@@ -76,11 +99,21 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
         continue;
       }
       if (page.nextLink) pending = fetchPage(graph, page.nextLink, opts.signal);
-      const link = page.nextLink ? { nextLink: page.nextLink } : { deltaLink: page.deltaLink! };
-      const committed = index.applyBatch(driveId, toItemChanges(page.value), link);
-      const prior = previous;
-      const count = page.value.length;
+      if (gatheredPages === 0) gatheredSince = performance.now();
+      for (const change of toItemChanges(page.value)) gathered.push(change);
+      gatheredPages++;
+      gatheredItems += page.value.length;
       const last = page.nextLink === undefined;
+      if (!last && gathered.length < commitItems && performance.now() - gatheredSince < commitMs) continue;
+
+      const link = page.nextLink ? { nextLink: page.nextLink } : { deltaLink: page.deltaLink! };
+      const committed = index.applyBatch(driveId, gathered, link);
+      const prior = previous;
+      const pages = gatheredPages;
+      const count = gatheredItems;
+      gathered = [];
+      gatheredPages = 0;
+      gatheredItems = 0;
       previous = (async () => {
         let applied: AppliedChanges;
         try {
@@ -88,11 +121,11 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
         } catch (err) {
           throw new CommitError(err);
         } finally {
-          // Reports stay in page order even when a later commit settles first.
+          // Reports stay in order even when a later commit settles first.
           await prior?.catch(() => {});
         }
         await prior;
-        progress.pages++;
+        progress.pages += pages;
         progress.items += count;
         progress.done = last;
         opts.onApplied?.(applied, { ...progress });
@@ -107,8 +140,8 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
   } catch (err) {
     await previous?.catch(() => {});
     if (err instanceof CommitError) {
-      // A page failed to commit while the next one was already queued: that one may have
-      // committed a link past the failed page. Only a fresh enumeration is sure to converge.
+      // A batch failed to commit while the next one was already queued: that one may have
+      // committed a link past the failed batch. Only a fresh enumeration is sure to converge.
       await index.beginResync(driveId);
       throw err.cause;
     }

@@ -44,7 +44,8 @@ export interface EmulatorState {
   /** HMAC key for pre-authenticated URLs (downloads, upload sessions). */
   urlKey: Buffer;
   /** Delta requests per drive: fresh enumerations (no token) and continuations (a token). */
-  deltaCounts: Map<string, { fresh: number; withToken: number }>;
+  /** Per drive: delta requests without and with a token, and the items the latter served. */
+  deltaCounts: Map<string, { fresh: number; withToken: number; itemsWithToken: number }>;
   /** Route-level misbehaviour decided by the fault plan. */
   misbehave: {
     /** Consumes one forced 410 for the next delta request, if any is pending. */

@@ -46,7 +46,14 @@ describe('streams: one delta round', () => {
       });
       const pages: number[] = [];
       await assert.rejects(
-        runDelta({ graph, index: failing, driveId, top: 100, onApplied: (_a, p) => pages.push(p.pages) }),
+        runDelta({
+          graph,
+          index: failing,
+          driveId,
+          top: 100,
+          commitItems: 1,
+          onApplied: (_a, p) => pages.push(p.pages),
+        }),
         /disk on fire/,
       );
       assert.deepEqual(
@@ -60,6 +67,52 @@ describe('streams: one delta round', () => {
       assert.ok(done.done && done.enumerating);
       assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
       assert.equal(index.getDriveState(driveId)?.resyncing, false);
+    } finally {
+      await index.close();
+    }
+  });
+
+  it('gathers pages into fewer transactions, each with the link of its last page', async () => {
+    const driveId = h.emu.info.drives[0]!.id;
+    const graph = h.client();
+    const index = openIndex(join(dir, 'gathered'));
+    try {
+      const links: string[] = [];
+      let items = 0;
+      const counting = new Proxy(index, {
+        get(target, prop, receiver) {
+          if (prop === 'applyBatch') {
+            return (...args: Parameters<Index['applyBatch']>) => {
+              const link = args[2];
+              links.push('nextLink' in link ? 'next' : 'delta');
+              items += args[1].length;
+              return target.applyBatch(...args);
+            };
+          }
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const reports: number[] = [];
+      const done = await runDelta({
+        graph,
+        index: counting,
+        driveId,
+        top: 100,
+        commitItems: 1000,
+        commitMs: 60_000,
+        onApplied: (_a, p) => reports.push(p.pages),
+      });
+      assert.ok(done.pages >= 30, `${done.pages} pages`);
+      assert.ok(
+        links.length <= Math.ceil(items / 1000) + 1,
+        `${links.length} commits for ${done.pages} pages`,
+      );
+      assert.deepEqual(links.slice(-1), ['delta']);
+      assert.ok(links.slice(0, -1).every((l) => l === 'next'));
+      assert.equal(reports.at(-1), done.pages, 'every page reported');
+      assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
+      assert.equal(index.getDriveState(driveId)?.nextLink, undefined);
     } finally {
       await index.close();
     }

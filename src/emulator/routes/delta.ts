@@ -33,7 +33,7 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   }
   const base = `${state.baseUrl}/v1.0/drives/${drive.id}/root/delta`;
   const rawToken = ctx.url.searchParams.get('token');
-  const counts = state.deltaCounts.get(drive.id) ?? { fresh: 0, withToken: 0 };
+  const counts = state.deltaCounts.get(drive.id) ?? { fresh: 0, withToken: 0, itemsWithToken: 0 };
   state.deltaCounts.set(drive.id, counts);
   if (rawToken === null) counts.fresh++;
   else counts.withToken++;
@@ -93,6 +93,7 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
   const value = page.items.map((item: EmItem) =>
     applySelect(toDriveItem(sctx, item, 'delta'), cursor.select),
   );
+  if (rawToken !== null) counts.itemsWithToken += value.length;
   const next: DeltaCursor = { ...cursor, cursor: page.cursor, issuedAt: now };
   const json: Record<string, unknown> = { value };
   if (page.done) json['@odata.deltaLink'] = link(base, { ...next, mode: 'done' });
