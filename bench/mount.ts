@@ -277,7 +277,7 @@ function mountConfig(em: SpawnedEmulator, stateDir: string) {
     // 256 MiB LRU and turn the re-read into a full miss, hiding what a cache hit costs.
     // Blocks of 128 KiB and an 8 MiB read-ahead window (64 blocks): the content reader's own
     // defaults, spelled out because the config schema still defaults to 1 MiB blocks and 8 of them.
-    mount: { layout: 'library', cacheMiB: 512, blockSizeKiB: 128, readAheadBlocks: 64 },
+    mount: { layout: 'library', cacheMiB: 512 },
   });
 }
 

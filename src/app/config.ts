@@ -58,12 +58,13 @@ export const ConfigSchema = z
         entryTimeout: z.number().min(0).max(3600).optional(),
         allowOther: z.boolean().optional(),
         /** Block size of range reads and of the cache. */
-        blockSizeKiB: z.number().int().min(4).max(65536).default(1024),
+        blockSizeKiB: z.number().int().min(4).max(65536).default(128),
         /** Memory for cached blocks. */
         cacheMiB: z.number().int().min(1).default(256),
         /** Optional on-disk block cache (bytes bounded too). */
         diskCacheMiB: z.number().int().min(0).default(0),
-        readAheadBlocks: z.number().int().min(0).max(64).default(8),
+        /** Most blocks fetched ahead of a sequential reader (64 × 128 KiB = 8 MiB). */
+        readAheadBlocks: z.number().int().min(0).max(1024).default(64),
         /** Files above this refuse to open (EFBIG); above readOnlyAboveMiB they open read-only. */
         maxOpenMiB: z.number().int().min(1).default(1024),
         readOnlyAboveMiB: z.number().int().min(1).default(500),
@@ -71,10 +72,10 @@ export const ConfigSchema = z
       .strict()
       .default({
         layout: 'sites',
-        blockSizeKiB: 1024,
+        blockSizeKiB: 128,
         cacheMiB: 256,
         diskCacheMiB: 0,
-        readAheadBlocks: 8,
+        readAheadBlocks: 64,
         maxOpenMiB: 1024,
         readOnlyAboveMiB: 500,
       }),
