@@ -11,6 +11,8 @@ import { DELTA_SELECT, toItemChanges } from './drive-item.js';
 /** The part of GraphClient the feed uses. */
 export interface DeltaSource {
   deltaPage(from: string | DeltaQuery, opts?: DeltaOptions): Promise<DeltaPage>;
+  /** The endpoint's API root (`https://graph.microsoft.com/v1.0`); stored links are asked of it. */
+  readonly apiRoot?: string;
 }
 
 export interface DeltaRunOptions {
@@ -61,8 +63,9 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
     enumerating: state?.nextLink !== undefined || state?.deltaLink === undefined,
     done: false,
   };
-  let from: string | DeltaQuery = state?.nextLink ??
-    state?.deltaLink ?? { driveId, select: DELTA_SELECT, top: opts.top };
+  const stored = state?.nextLink ?? state?.deltaLink;
+  let from: string | DeltaQuery =
+    stored !== undefined ? rebase(stored, graph.apiRoot) : { driveId, select: DELTA_SELECT, top: opts.top };
 
   let pending = fetchPage(graph, from, opts.signal);
   // Pages fetched but not yet handed to the index; committed together with the last one's link.
@@ -144,6 +147,20 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
     }
     throw err;
   }
+}
+
+/**
+ * A link stored while talking to another origin is asked of the configured one: the same
+ * service moved (an emulator on a new port, a proxy in front of Graph) keeps its tokens, and a
+ * server that does not know the token answers 410 with a fresh start, instead of the old origin
+ * refusing every connection forever.
+ */
+export function rebase(link: string, apiRoot: string | undefined): string {
+  if (apiRoot === undefined) return link;
+  const url = new URL(link);
+  const root = new URL(apiRoot);
+  if (url.origin === root.origin) return link;
+  return `${root.origin}${url.pathname}${url.search}`;
 }
 
 /** A page's transaction failed (as opposed to fetching it). */

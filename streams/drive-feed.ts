@@ -55,7 +55,8 @@ export interface DriveFeedOptions {
   pollIntervalMs: number | Observable<number>;
   retry?: Partial<RetryPolicy>;
   top?: number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Progress and trouble; `warn` for what an operator should see (a round that keeps failing). */
+  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 500, maxDelayMs: 60_000 };
@@ -103,12 +104,12 @@ export class DriveFeed {
               delay: (err: unknown, attempt: number) => {
                 const wait = backoff(err, attempt, retryPolicy);
                 this.update({ state: 'retrying', lastError: describe(err) });
-                opts.log?.('delta round failed; retrying', {
-                  driveId: opts.driveId,
-                  attempt,
-                  waitMs: wait,
-                  error: describe(err),
-                });
+                // Throttling and a blip are routine; a third failure in a row is worth a look.
+                opts.log?.(
+                  'delta round failed; retrying',
+                  { driveId: opts.driveId, attempt, waitMs: wait, error: describe(err) },
+                  attempt >= 3 ? 'warn' : 'info',
+                );
                 return timer(wait).pipe(takeUntil(this.stop$));
               },
             }),
@@ -118,10 +119,11 @@ export class DriveFeed {
                 lastError: describe(err),
                 progress: undefined,
               });
-              opts.log?.('delta round gave up until the next trigger', {
-                driveId: opts.driveId,
-                error: describe(err),
-              });
+              opts.log?.(
+                'delta round gave up until the next trigger',
+                { driveId: opts.driveId, error: describe(err) },
+                'warn',
+              );
               return EMPTY;
             }),
             finalize(() => this.update({ ended: this.status$.value.ended + 1 })),

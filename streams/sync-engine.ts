@@ -11,7 +11,8 @@ export interface SyncEngineOptions {
   pollIntervalMs: number | ((driveId: string) => Observable<number>);
   retry?: Partial<RetryPolicy>;
   top?: number;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Progress and trouble; `warn` for what an operator should see (a round that keeps failing). */
+  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
 }
 
 /**

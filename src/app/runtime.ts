@@ -79,7 +79,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       wake$: manager?.wake$.pipe(map((w) => w.driveId)),
       pollIntervalMs: pollFor,
       top: config.sync.pageSize,
-      log: (msg, fields) => log.info(fields ?? {}, msg),
+      log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg),
     });
     for (const lib of libraries) engine.add(lib.driveId, graph);
     if (webhooks) {

@@ -72,6 +72,29 @@ describe('streams: one delta round', () => {
     }
   });
 
+  it('asks the configured endpoint for a link stored under another origin', async () => {
+    const driveId = h.emu.info.drives[0]!.id;
+    const graph = h.client();
+    const index = openIndex(join(dir, 'moved'));
+    try {
+      await runDelta({ graph, index, driveId, top: 500 });
+      const link = index.getDriveState(driveId)!.deltaLink!;
+      // As if the index had been built against the same service listening elsewhere before.
+      const moved = new URL(link);
+      moved.host = '127.0.0.1:1';
+      await index.applyBatch(driveId, [], { deltaLink: moved.href });
+      const drive = h.emu.tenant.drive(driveId)!;
+      const file = [...drive.items.values()].find((i) => i.children === null && !i.deleted)!;
+      drive.update(file.id, { name: 'Moved endpoint check.txt' });
+      const done = await runDelta({ graph, index, driveId, top: 500 });
+      assert.ok(done.done && !done.enumerating, 'an incremental round from the stored token');
+      assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
+      assert.equal(new URL(index.getDriveState(driveId)!.deltaLink!).origin, new URL(link).origin);
+    } finally {
+      await index.close();
+    }
+  });
+
   it('gathers pages into fewer transactions, each with the link of its last page', async () => {
     const driveId = h.emu.info.drives[0]!.id;
     const graph = h.client();
