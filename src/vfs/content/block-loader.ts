@@ -3,6 +3,7 @@ import type { ThrottleGate } from '../../graph/index.js';
 import type { DownloadUrls, Pin } from './download-urls.js';
 import { ContentError, VersionChangedError } from './errors.js';
 import {
+  type RangeAnswer,
   type RangeFetcher,
   TagMismatchError,
   TransientError,
@@ -66,23 +67,19 @@ export class BlockLoader {
     signal?: AbortSignal,
   ): Promise<void> {
     let next = first;
-    let failures = 0;
-    let refreshes = 0;
     const deliver = (n: number, buf: Buffer) => {
       this.stats.blocksFetched += 1;
       if (n >= next) next = n + 1;
       onBlock(n, buf);
     };
-    const onBytes = (n: number) => {
-      this.stats.bytesFetched += n;
-    };
-    while (next <= last) {
-      await this.gate.wait(signal);
-      const url = await this.urls.urlFor(pin, signal);
-      const from = next;
-      try {
-        this.stats.rangeRequests += 1;
-        const answer = await this.fetcher.fetchRange({
+    await this.attempts(
+      pin,
+      signal,
+      () => next,
+      () => next <= last,
+      () => `block ${next}`,
+      (url) =>
+        this.fetcher.fetchRange({
           url,
           size: pin.size,
           blockSize: this.blockSize,
@@ -92,8 +89,84 @@ export class BlockLoader {
           keepWholeUpTo: this.keepWholeUpTo,
           signal,
           onBlock: deliver,
-          onBytes,
-        });
+          onBytes: this.onBytes,
+        }),
+    );
+  }
+
+  /**
+   * Fetches bytes [start, end) of a pinned version with one range GET and copies [from, to) of
+   * them into `target` at `at`; no block is made, unless the server answers a small file whole
+   * (then its blocks go to `onBlock`, as load does). The same retries, URL refreshes and version
+   * check as load; a retry asks for the whole span again.
+   */
+  async loadSpan(
+    pin: Pin,
+    start: number,
+    end: number,
+    copy: { from: number; to: number; target: Buffer; at: number },
+    onBlock: (blockNo: number, buf: Buffer) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const deliver = (n: number, buf: Buffer) => {
+      this.stats.blocksFetched += 1;
+      onBlock(n, buf);
+    };
+    await this.attempts(
+      pin,
+      signal,
+      () => 0,
+      () => true,
+      () => `bytes ${start}-${end - 1}`,
+      (url) =>
+        this.fetcher.fetchSpan({
+          url,
+          size: pin.size,
+          start,
+          end,
+          copyFrom: copy.from,
+          copyTo: copy.to,
+          target: copy.target,
+          at: copy.at,
+          tags: pin.tags,
+          keepWholeUpTo: this.keepWholeUpTo,
+          blockSize: this.blockSize,
+          signal,
+          onBlock: deliver,
+          onBytes: this.onBytes,
+        }),
+    );
+  }
+
+  private readonly onBytes = (n: number): void => {
+    this.stats.bytesFetched += n;
+  };
+
+  /**
+   * Sends `attempt` with a URL for the pin until it succeeds, `left` says nothing is left to ask
+   * for, or it fails for good: a refused URL is
+   * refreshed (at most MAX_URL_REFRESHES times), a transient failure retried with backoff (the
+   * budget counts failures in a row: an attempt that moved `progress` on resets it), another
+   * version's answer ends it with VersionChangedError.
+   */
+  private async attempts(
+    pin: Pin,
+    signal: AbortSignal | undefined,
+    progress: () => number,
+    left: () => boolean,
+    what: () => string,
+    attempt: (url: string) => Promise<RangeAnswer>,
+  ): Promise<void> {
+    let failures = 0;
+    let refreshes = 0;
+    // A failure after the last of the wanted bytes arrived leaves nothing to ask for.
+    while (left()) {
+      await this.gate.wait(signal);
+      const url = await this.urls.urlFor(pin, signal);
+      const from = progress();
+      try {
+        this.stats.rangeRequests += 1;
+        const answer = await attempt(url);
         if (answer.rangeIgnored) this.stats.rangeIgnored += 1;
         return;
       } catch (err) {
@@ -103,17 +176,16 @@ export class BlockLoader {
           throw new VersionChangedError(pin.driveId, pin.itemId, pin.version, err.seen);
         }
         if (err instanceof UrlRefusedError || err instanceof UnsatisfiableError) {
-          if (refreshes++ >= MAX_URL_REFRESHES) throw refusedForGood(pin, next, err);
+          if (refreshes++ >= MAX_URL_REFRESHES) throw refusedForGood(pin, what(), err);
           await this.urls.refresh(pin, url, signal);
           continue;
         }
         if (err instanceof TransientError) {
-          // An attempt that delivered blocks made progress: the budget counts failures in a row.
-          if (next > from) failures = 0;
+          if (progress() > from) failures = 0;
           if (failures++ >= this.retries) {
             throw new ContentError(
               'EIO',
-              `block ${next} of item ${pin.itemId} failed after ${failures} attempts: ${err.message}`,
+              `${what()} of item ${pin.itemId} failed after ${failures} attempts: ${err.message}`,
               { cause: err },
             );
           }
@@ -133,12 +205,12 @@ export class BlockLoader {
   }
 }
 
-function refusedForGood(pin: Pin, blockNo: number, err: Error): ContentError {
+function refusedForGood(pin: Pin, what: string, err: Error): ContentError {
   const status = err instanceof UrlRefusedError ? err.status : 416;
   const code = status === 404 ? 'ENOENT' : status === 416 ? 'EIO' : 'EACCES';
   return new ContentError(
     code,
-    `block ${blockNo} of item ${pin.itemId}: download refused with ${status} even with fresh URLs`,
+    `${what} of item ${pin.itemId}: download refused with ${status} even with fresh URLs`,
     { cause: err },
   );
 }

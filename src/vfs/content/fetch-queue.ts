@@ -47,6 +47,8 @@ export class FetchQueue {
   private readonly running = new Set<Promise<void>>();
   private readonly demandLimit: LimitFunction;
   private readonly aheadLimit: LimitFunction;
+  /** Span fetches waiting for a demand slot: close() fails them (a cleared p-limit queue never settles). */
+  private readonly spansWaiting = new Set<(err: unknown) => void>();
 
   constructor(
     private readonly loader: BlockLoader,
@@ -113,6 +115,47 @@ export class FetchQueue {
     if (run) this.start(run, true);
   }
 
+  /** Whether a block is on its way (demand or read-ahead). */
+  fetching(pin: Pin, blockNo: number): boolean {
+    return this.pending.has(blockKey(pin, blockNo));
+  }
+
+  /**
+   * A random read's own bytes: one range GET for [start, end), bytes [from, to) copied into
+   * `target` at `at`. Nothing is cached, except the blocks of a small file the server answered
+   * whole. Counts against the same in-flight bound as the block fetches reads wait for.
+   */
+  span(pin: Pin, start: number, end: number, copy: { from: number; to: number; target: Buffer; at: number }) {
+    this.stats.spanFetches += 1;
+    return new Promise<void>((resolve, reject) => {
+      this.spansWaiting.add(reject);
+      void this.demandLimit(async () => {
+        if (!this.spansWaiting.delete(reject)) return;
+        const load = this.loader.loadSpan(
+          pin,
+          start,
+          end,
+          copy,
+          (n, buf) => this.deliver(pin, n, buf),
+          this.signal,
+        );
+        const settled = load.then(
+          () => {},
+          () => {},
+        );
+        this.running.add(settled);
+        try {
+          await load;
+          resolve();
+        } catch (err) {
+          reject(err);
+        } finally {
+          this.running.delete(settled);
+        }
+      });
+    });
+  }
+
   /** Resolves once nothing is in flight or queued. */
   async idle(): Promise<void> {
     while (this.pending.size > 0 || this.running.size > 0)
@@ -123,6 +166,9 @@ export class FetchQueue {
   close(): void {
     this.aheadLimit.clearQueue();
     this.demandLimit.clearQueue();
+    for (const reject of this.spansWaiting)
+      reject(new ContentError('EBADF', 'the content reader was closed'));
+    this.spansWaiting.clear();
     for (const [key, p] of this.pending) {
       if (p.run.started) continue;
       this.pending.delete(key);

@@ -47,6 +47,12 @@ export interface BlockSource {
   ): Array<Promise<void>> | undefined;
   /** Starts fetching blocks [from, to] that are neither cached nor on their way. */
   readAhead(pin: Pin, from: number, to: number): void;
+  /**
+   * For a random read of bytes [offset, end): when they are at most half of the blocks they touch
+   * and none of those blocks is cached or on its way, fetches just those bytes (aligned out to
+   * 4 KiB) into `target` at `at` and returns the promise of that; otherwise undefined (read blocks).
+   */
+  span(pin: Pin, offset: number, end: number, target: Buffer, at: number): Promise<void> | undefined;
   /** Drops blocks [from, to] from memory (a sequential reader is done with them). */
   release(pin: Pin, from: number, to: number): void;
 }
@@ -110,6 +116,14 @@ export class Handle implements ContentHandle {
     let aheadTo = this.pattern.observe(offset, end);
     if (aheadTo > this.lastBlock) aheadTo = this.lastBlock;
     if (this.pin.changed) aheadTo = -1;
+    // A small random read costs one round trip for its own bytes, not the transfer of whole blocks.
+    if (this.pattern.random) {
+      const span = this.source.span(this.pin, offset, end, target, at);
+      if (span) {
+        await this.settle([span]);
+        return end - offset;
+      }
+    }
     // This read's own blocks go out first, read-ahead after them (in the same GET when they follow on).
     // Bytes are copied the moment a block is at hand: the buffers they come in are reused.
     const waits = this.source.blocks(this.pin, first, last, aheadTo, (b, buf) => {

@@ -38,6 +38,29 @@ export interface RangeRequest {
   onBytes(n: number): void;
 }
 
+/**
+ * Bytes [start, end) of a pinned version in one range GET, for a read that wants no whole block:
+ * the body's bytes in [copyFrom, copyTo) are copied to `target` at `at` as they arrive.
+ */
+export interface SpanRequest {
+  url: string;
+  size: number;
+  start: number;
+  end: number;
+  copyFrom: number;
+  copyTo: number;
+  target: Buffer;
+  at: number;
+  tags: readonly string[];
+  /** A whole-file answer of a file up to this size is split into blocks for `onBlock` (cached whole). */
+  keepWholeUpTo: number;
+  blockSize: number;
+  signal?: AbortSignal;
+  /** Blocks of a whole-file answer (see keepWholeUpTo); the buffer is reused after the call. */
+  onBlock(blockNo: number, buf: Buffer): void;
+  onBytes(n: number): void;
+}
+
 export interface RangeAnswer {
   rangeIgnored: boolean;
 }
@@ -91,19 +114,80 @@ export class RangeFetcher {
   async fetchRange(req: RangeRequest): Promise<RangeAnswer> {
     const start = req.first * req.blockSize;
     const end = Math.min(req.size, (req.last + 1) * req.blockSize);
-    const u = new URL(req.url);
+    const res = await this.send(req.url, start, end, req.size, req.tags, req.signal);
+    if (res.statusCode === 206) {
+      await collect(res.body, start, start, end, req, false);
+      return { rangeIgnored: false };
+    }
+    const whole = req.size <= req.keepWholeUpTo;
+    await collect(res.body, 0, whole ? 0 : start, whole ? req.size : end, req, !whole);
+    return { rangeIgnored: true };
+  }
+
+  /**
+   * One GET for bytes [start, end), copied into the caller's buffer as they arrive (no block is
+   * made). The same checks as fetchRange: the tag before the body, the range of a 206, the length
+   * of a 200. A 200 of a small file is split into blocks for onBlock, and the span copied from them.
+   */
+  async fetchSpan(req: SpanRequest): Promise<RangeAnswer> {
+    const res = await this.send(req.url, req.start, req.end, req.size, req.tags, req.signal);
+    const copy = (chunk: Buffer, chunkStart: number) => {
+      const from = Math.max(chunkStart, req.copyFrom);
+      const to = Math.min(chunkStart + chunk.length, req.copyTo);
+      if (from < to) chunk.copy(req.target, req.at + from - req.copyFrom, from - chunkStart, to - chunkStart);
+    };
+    if (res.statusCode === 206) {
+      await drain(res.body, req.start, req.end, false, req.signal, req.onBytes, copy);
+      return { rangeIgnored: false };
+    }
+    if (req.size > req.keepWholeUpTo) {
+      await drain(res.body, 0, req.end, true, req.signal, req.onBytes, copy);
+      return { rangeIgnored: true };
+    }
+    const blocks: RangeRequest = {
+      url: req.url,
+      size: req.size,
+      blockSize: req.blockSize,
+      first: 0,
+      last: Math.ceil(req.size / req.blockSize) - 1,
+      tags: req.tags,
+      keepWholeUpTo: req.keepWholeUpTo,
+      signal: req.signal,
+      onBlock: (n, buf) => {
+        copy(buf, n * req.blockSize);
+        req.onBlock(n, buf);
+      },
+      onBytes: req.onBytes,
+    };
+    await collect(res.body, 0, 0, req.size, blocks, false);
+    return { rangeIgnored: true };
+  }
+
+  /**
+   * Sends the GET for [start, end) and checks the answer before its body is read: a 200 or 206
+   * with one of the pinned tags, a 206 for exactly that range, a 200 of the pinned size.
+   */
+  private async send(
+    url: string,
+    start: number,
+    end: number,
+    size: number,
+    tags: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const u = new URL(url);
     let res: Dispatcher.ResponseData;
     try {
       res = await this.pool(u.origin).request({
         path: `${u.pathname}${u.search}`,
         method: 'GET',
         headers: { range: `bytes=${start}-${end - 1}`, 'user-agent': USER_AGENT },
-        signal: req.signal,
+        signal,
         // Fewer, larger chunks reach us: less per-chunk work on the hot path.
         highWaterMark: HIGH_WATER_MARK,
       });
     } catch (err) {
-      throw transient(err, req.signal, 'request');
+      throw transient(err, signal, 'request');
     }
     const { statusCode: status, headers } = res;
     if (status !== 200 && status !== 206) {
@@ -111,33 +195,27 @@ export class RangeFetcher {
       throw statusError(status, headers);
     }
     const tag = normTag(header(headers, 'etag'));
-    if (tag === undefined || !req.tags.some((t) => normTag(t) === tag)) {
+    if (tag === undefined || !tags.some((t) => normTag(t) === tag)) {
       discard(res.body);
       throw new TagMismatchError(tag);
     }
     if (status === 206) {
       const range = parseContentRange(header(headers, 'content-range'));
-      if (!range || range.start !== start || range.end !== end - 1 || range.total !== req.size) {
+      if (!range || range.start !== start || range.end !== end - 1 || range.total !== size) {
         discard(res.body);
         throw new ContentError(
           'EIO',
           `download answered another range than asked (${range ? JSON.stringify(range) : 'none'})`,
         );
       }
-      await collect(res.body, start, start, end, req, false);
-      return { rangeIgnored: false };
+      return res;
     }
     const length = header(headers, 'content-length');
-    if (length !== undefined && Number(length) !== req.size) {
+    if (length !== undefined && Number(length) !== size) {
       discard(res.body);
-      throw new ContentError(
-        'EIO',
-        `whole-file download has ${length} bytes, the pinned version ${req.size}`,
-      );
+      throw new ContentError('EIO', `whole-file download has ${length} bytes, the pinned version ${size}`);
     }
-    const whole = req.size <= req.keepWholeUpTo;
-    await collect(res.body, 0, whole ? 0 : start, whole ? req.size : end, req, !whole);
-    return { rangeIgnored: true };
+    return res;
   }
 
   async close(): Promise<void> {
@@ -167,8 +245,7 @@ export class RangeFetcher {
  * Copies the body bytes in [from, to) into one buffer per block and hands each block over once it
  * is full; `bodyStart` is the file offset of the body's first byte. With `stopEarly` the body is
  * dropped once `to` is reached (a whole file sent for one range). A body that ends before `to` is
- * a transient failure: never a short block. Chunks are taken as the stream emits them ('data'),
- * not through an async iterator, which would concatenate buffered chunks into fresh memory.
+ * a transient failure: never a short block.
  */
 function collect(
   body: Dispatcher.ResponseData['body'],
@@ -179,12 +256,49 @@ function collect(
   stopEarly: boolean,
 ): Promise<void> {
   const bs = req.blockSize;
-  let pos = bodyStart;
   // One buffer for every block of the answer: each is handed over (and copied) before the next fills it.
   const scratch = Buffer.allocUnsafe(Math.min(bs, Math.max(0, to - from)));
   let block: Buffer | undefined;
   let blockNo = -1;
   let filled = 0;
+  return drain(body, bodyStart, to, stopEarly, req.signal, req.onBytes, (chunk, chunkStart) => {
+    const pos = chunkStart + chunk.length;
+    for (let at = Math.max(chunkStart, from), stop = Math.min(pos, to); at < stop; ) {
+      if (block === undefined) {
+        blockNo = Math.floor(at / bs);
+        const blockStart = blockNo * bs;
+        block = scratch.subarray(0, Math.min(blockStart + bs, req.size) - blockStart);
+        filled = at - blockStart;
+      }
+      const n = Math.min(stop - at, block.length - filled);
+      chunk.copy(block, filled, at - chunkStart, at - chunkStart + n);
+      filled += n;
+      at += n;
+      if (filled === block.length) {
+        const done = block;
+        block = undefined;
+        req.onBlock(blockNo, done);
+      }
+    }
+  });
+}
+
+/**
+ * Hands each body chunk to `take` with the file offset of its first byte, until the body ends
+ * (short of `to`: a transient failure) or, with `stopEarly`, until `to` is reached (the rest is
+ * dropped). Chunks are taken as the stream emits them ('data'), not through an async iterator,
+ * which would concatenate buffered chunks into fresh memory.
+ */
+function drain(
+  body: Dispatcher.ResponseData['body'],
+  bodyStart: number,
+  to: number,
+  stopEarly: boolean,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+  take: (chunk: Buffer, chunkStart: number) => void,
+): Promise<void> {
+  let pos = bodyStart;
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const finish = (err?: unknown) => {
@@ -198,26 +312,10 @@ function collect(
     };
     const onData = (chunk: Buffer) => {
       try {
-        req.onBytes(chunk.length);
+        onBytes(chunk.length);
         const chunkStart = pos;
         pos += chunk.length;
-        for (let at = Math.max(chunkStart, from), stop = Math.min(pos, to); at < stop; ) {
-          if (block === undefined) {
-            blockNo = Math.floor(at / bs);
-            const blockStart = blockNo * bs;
-            block = scratch.subarray(0, Math.min(blockStart + bs, req.size) - blockStart);
-            filled = at - blockStart;
-          }
-          const n = Math.min(stop - at, block.length - filled);
-          chunk.copy(block, filled, at - chunkStart, at - chunkStart + n);
-          filled += n;
-          at += n;
-          if (filled === block.length) {
-            const done = block;
-            block = undefined;
-            req.onBlock(blockNo, done);
-          }
-        }
+        take(chunk, chunkStart);
         if (pos >= to) {
           if (stopEarly) {
             finish();
@@ -237,7 +335,7 @@ function collect(
         finish(new TransientError(`download body ended after ${pos - bodyStart} bytes, short of ${to}`));
       else finish();
     };
-    const onError = (err: unknown) => finish(transient(err, req.signal, 'body'));
+    const onError = (err: unknown) => finish(transient(err, signal, 'body'));
     body.on('data', onData);
     body.once('end', onEnd);
     body.once('error', onError);

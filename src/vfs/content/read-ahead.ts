@@ -2,7 +2,7 @@
  * Per-handle access pattern. A read that starts near where the previous one ended is sequential
  * and grows the read-ahead window (1, 2, 4 … `max` blocks), doubling each time the reader moves
  * into a new block; anything else is random and closes the window, so random access fetches only
- * the blocks it touches. "Near" is within two blocks (at least 256 KiB) either way: the kernel
+ * the blocks it touches, or only its own bytes when they are a small part of them (see `random`). "Near" is within two blocks (at least 256 KiB) either way: the kernel
  * sends a sequential reader's requests concurrently, and they can arrive slightly out of order.
  *
  * The window is topped up in steps of a quarter of it, not block by block: a reader moving one
@@ -23,6 +23,7 @@ export class ReadAhead {
   /** The last block read-ahead has asked for. */
   private asked = -1;
   private readonly near: number;
+  private jumped = true;
 
   constructor(
     private readonly blockSize: number,
@@ -40,12 +41,23 @@ export class ReadAhead {
   }
 
   /**
+   * Whether the last read observed was random: it did not follow on from the one before, and did
+   * not start at offset 0. A read at 0 counts as the start of a stream (as the kernel's
+   * read-ahead takes it: its first request at 0 is small, 16 KiB, and the next follows on), so
+   * it is worth a whole block; a small random read is not (only its own bytes are fetched).
+   */
+  get random(): boolean {
+    return this.jumped;
+  }
+
+  /**
    * Records a read of [start, end) and returns the last block to have fetched ahead of it now,
    * or -1 when nothing needs asking for (random access, or the window is still full enough).
    */
   observe(start: number, end: number): number {
     const block = Math.floor((end - 1) / this.blockSize);
     const sequential = this.end !== undefined && Math.abs(start - this.end) <= this.near;
+    this.jumped = !sequential && start !== 0;
     if (!sequential) this.window = 0;
     else if (this.window === 0) this.window = Math.min(1, this.max);
     else if (block > this.lastBlock) this.window = Math.min(this.window * 2, this.max);

@@ -13,6 +13,8 @@ import { type ContentStats, emptyStats } from './stats.js';
 const DEFAULT_BLOCK_SIZE = 128 * 1024;
 const DEFAULT_READ_AHEAD_BYTES = 8 * 2 ** 20;
 const DEFAULT_RUN_BYTES = 4 * 2 ** 20;
+/** A random read's own bytes are fetched aligned out to pages. */
+const PAGE = 4096;
 
 /** The version of a file the index knows; open pins the server's current one. */
 export interface ContentVersion {
@@ -27,8 +29,10 @@ export interface ContentVersion {
 export interface ContentReaderOptions {
   graph: GraphClient;
   /**
-   * Bytes per cache entry (default 128 KiB, one FUSE read request): what a random read fetches.
-   * Sequential reads fetch many blocks per range request (see maxRunBytes).
+   * Bytes per cache entry (default 128 KiB, one FUSE read request): what a random read fetches,
+   * unless it needs at most half of the blocks it touches (the kernel asks for the pages a small
+   * pread touches: 8 KiB for 4 KiB at an odd offset); then it fetches just its own 4 KiB pages,
+   * uncached. Sequential reads fetch many blocks per range request (see maxRunBytes).
    */
   blockSize?: number;
   /** Shared with other readers if given; otherwise a memory-only cache of `cacheBytes`. */
@@ -83,6 +87,7 @@ export class ContentReader {
       cached: (pin, blockNo) => this.cached(pin, blockNo),
       blocks: (pin, first, last, aheadTo, sink) => this.blocks(pin, first, last, aheadTo, sink),
       readAhead: (pin, from, to) => this.readAhead(pin, from, to),
+      span: (pin, offset, end, target, at) => this.span(pin, offset, end, target, at),
       release: (pin, from, to) => {
         for (let b = from; b <= to; b++) this.cache.delete(blockKey(pin, b));
       },
@@ -171,6 +176,21 @@ export class ContentReader {
     if (missing.length > 0) waits.push(...this.fetch(pin, missing, aheadTo, sinks));
     if (aheadTo > last) this.readAhead(pin, last + 1, aheadTo);
     return waits.length > 0 ? waits : undefined;
+  }
+
+  private span(pin: Pin, offset: number, end: number, target: Buffer, at: number): Promise<void> | undefined {
+    if (this.closed || pin.changed) return undefined;
+    const bs = this.blockSize;
+    const start = offset - (offset % PAGE);
+    const stop = Math.min(pin.size, Math.ceil(end / PAGE) * PAGE);
+    const first = Math.floor(start / bs);
+    const last = Math.floor((stop - 1) / bs);
+    if (2 * (stop - start) > Math.min(pin.size, (last + 1) * bs) - first * bs) return undefined;
+    for (let b = first; b <= last; b++) {
+      if (this.cache.has(blockKey(pin, b)) || this.queue.fetching(pin, b)) return undefined;
+    }
+    this.stats.cacheMisses += last - first + 1;
+    return this.queue.span(pin, start, stop, { from: offset, to: end, target, at });
   }
 
   private readAhead(pin: Pin, from: number, to: number): void {

@@ -18,6 +18,11 @@ export interface ContentStats {
   readAheadBlocks: number;
   /** Range requests started because a read needed their first blocks and nothing had asked for them yet. */
   demandFetches: number;
+  /**
+   * Random reads smaller than half their blocks, none of them cached or on their way, answered by
+   * a range GET of just their bytes (aligned out to 4 KiB), which is not cached.
+   */
+  spanFetches: number;
   /** Range GETs sent (each may carry many blocks), retries included. */
   rangeRequests: number;
   /** Range requests sent again after a transient failure (reset, truncated body, 5xx, 429). */
@@ -37,6 +42,7 @@ export function emptyStats(): ContentStats {
     rangeIgnored: 0,
     readAheadBlocks: 0,
     demandFetches: 0,
+    spanFetches: 0,
     rangeRequests: 0,
     retries: 0,
     readAheadErrors: 0,
