@@ -139,18 +139,11 @@ export class FetchQueue {
           (n, buf) => this.deliver(pin, n, buf),
           this.signal,
         );
-        const settled = load.then(
-          () => {},
-          () => {},
-        );
-        this.running.add(settled);
         try {
-          await load;
+          await this.tracked(load);
           resolve();
         } catch (err) {
           reject(err);
-        } finally {
-          this.running.delete(settled);
         }
       });
     });
@@ -224,6 +217,18 @@ export class FetchQueue {
       (n, buf) => this.deliver(run.pin, n, buf),
       this.signal,
     );
+    try {
+      await this.tracked(load);
+    } catch (err) {
+      if (ahead) this.stats.readAheadErrors += 1;
+      this.fail(run, err);
+    } finally {
+      this.fail(run, new ContentError('EIO', `the download did not contain blocks ${first}-${last}`));
+    }
+  }
+
+  /** Awaits a GET while idle() can see it. */
+  private async tracked(load: Promise<void>): Promise<void> {
     const settled = load.then(
       () => {},
       () => {},
@@ -231,12 +236,8 @@ export class FetchQueue {
     this.running.add(settled);
     try {
       await load;
-    } catch (err) {
-      if (ahead) this.stats.readAheadErrors += 1;
-      this.fail(run, err);
     } finally {
       this.running.delete(settled);
-      this.fail(run, new ContentError('EIO', `the download did not contain blocks ${first}-${last}`));
     }
   }
 
