@@ -275,8 +275,7 @@ function mountConfig(em: SpawnedEmulator, stateDir: string) {
     // Library at the mount root; kernel cache timeouts left at their defaults (mount/options.ts).
     // Block cache 512 MiB instead of 256: a 256 MiB read plus its read-ahead would overflow a
     // 256 MiB LRU and turn the re-read into a full miss, hiding what a cache hit costs.
-    // Blocks of 128 KiB and an 8 MiB read-ahead window (64 blocks): the content reader's own
-    // defaults, spelled out because the config schema still defaults to 1 MiB blocks and 8 of them.
+    // Block size and read-ahead are the defaults (128 KiB blocks, up to 64 of them ahead).
     mount: { layout: 'library', cacheMiB: 512 },
   });
 }
