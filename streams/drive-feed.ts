@@ -38,6 +38,9 @@ export interface FeedStatus {
   progress?: RunProgress;
 }
 
+/** Progress and trouble; `warn` for what an operator should see (a round that keeps failing). */
+export type FeedLog = (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
+
 export interface RetryPolicy {
   /** Attempts of one round before it is given up until the next trigger. */
   attempts: number;
@@ -55,8 +58,7 @@ export interface DriveFeedOptions {
   pollIntervalMs: number | Observable<number>;
   retry?: Partial<RetryPolicy>;
   top?: number;
-  /** Progress and trouble; `warn` for what an operator should see (a round that keeps failing). */
-  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
+  log?: FeedLog;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 500, maxDelayMs: 60_000 };

@@ -1,7 +1,7 @@
 import { BehaviorSubject, EMPTY, filter, merge, type Observable, Subject, switchMap } from 'rxjs';
 import type { AppliedChanges, Index } from '../store/index.js';
 import type { DeltaSource } from './delta-run.js';
-import { DriveFeed, type FeedStatus, type RetryPolicy } from './drive-feed.js';
+import { DriveFeed, type FeedLog, type FeedStatus, type RetryPolicy } from './drive-feed.js';
 
 export interface SyncEngineOptions {
   index: Index;
@@ -11,8 +11,7 @@ export interface SyncEngineOptions {
   pollIntervalMs: number | ((driveId: string) => Observable<number>);
   retry?: Partial<RetryPolicy>;
   top?: number;
-  /** Progress and trouble; `warn` for what an operator should see (a round that keeps failing). */
-  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
+  log?: FeedLog;
 }
 
 /**

@@ -9,6 +9,20 @@ import { runDelta } from '../../streams/delta-run.js';
 import { harness } from '../graph/fixture.js';
 import { diffTrees, indexTree, truthTree } from './tree.js';
 
+/** The real index, with its applyBatch calls going through `apply` instead. */
+function interceptApplyBatch(
+  index: Index,
+  apply: (args: Parameters<Index['applyBatch']>) => ReturnType<Index['applyBatch']>,
+): Index {
+  return new Proxy(index, {
+    get(target, prop, receiver) {
+      if (prop === 'applyBatch') return (...args: Parameters<Index['applyBatch']>) => apply(args);
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 describe('streams: one delta round', () => {
   let h: Awaited<ReturnType<typeof harness>>;
   let dir: string;
@@ -31,18 +45,10 @@ describe('streams: one delta round', () => {
       // The real index, except that its third batch fails inside the write (a disk error, say),
       // while the pipeline may already have queued the fourth.
       let calls = 0;
-      const failing = new Proxy(index, {
-        get(target, prop, receiver) {
-          if (prop === 'applyBatch') {
-            return (...args: Parameters<Index['applyBatch']>) => {
-              calls++;
-              if (calls === 3) return Promise.reject(new Error('disk on fire'));
-              return target.applyBatch(...args);
-            };
-          }
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
+      const failing = interceptApplyBatch(index, (args) => {
+        calls++;
+        if (calls === 3) return Promise.reject(new Error('disk on fire'));
+        return index.applyBatch(...args);
       });
       const pages: number[] = [];
       await assert.rejects(
@@ -102,19 +108,10 @@ describe('streams: one delta round', () => {
     try {
       const links: string[] = [];
       let items = 0;
-      const counting = new Proxy(index, {
-        get(target, prop, receiver) {
-          if (prop === 'applyBatch') {
-            return (...args: Parameters<Index['applyBatch']>) => {
-              const link = args[2];
-              links.push('nextLink' in link ? 'next' : 'delta');
-              items += args[1].length;
-              return target.applyBatch(...args);
-            };
-          }
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
+      const counting = interceptApplyBatch(index, (args) => {
+        links.push('nextLink' in args[2] ? 'next' : 'delta');
+        items += args[1].length;
+        return index.applyBatch(...args);
       });
       const reports: number[] = [];
       const done = await runDelta({
