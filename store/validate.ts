@@ -52,7 +52,10 @@ function checkItem(driveId: string, item: ItemInput): void {
   for (const field of ['size', 'createdAt', 'modifiedAt'] as const) {
     if (!Number.isFinite(item[field])) fail(`${field} must be a finite number`);
   }
-  if (item.parentId !== null) {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a key that could be too long is measured
+  // (folding the name is the costly part, and the writer folds it again).
+  const bound = 3 * (driveId.length + (item.parentId?.length ?? 0) + item.name.length + item.id.length);
+  if (item.parentId !== null && bound + KEY_OVERHEAD > MAX_KEY_BYTES) {
     const bytes =
       Buffer.byteLength(driveId) +
       Buffer.byteLength(item.parentId) +
