@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { GRAPH_BASE_URL } from '../graph/index.js';
 
 const expandHome = (p: string) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p);
 
@@ -10,17 +11,18 @@ const Library = z.union([
   z.object({ site: z.string().min(1), library: z.string().min(1) }).strict(),
 ]);
 
+// Sections default to `{}` parsed through their own schema (prefault), so each default is written once, on its field.
 export const ConfigSchema = z
   .object({
     graph: z
       .object({
         /** Graph's origin: Microsoft's, or an emulator's https://127.0.0.1:PORT. */
-        baseUrl: z.url().default('https://graph.microsoft.com'),
+        baseUrl: z.url().default(GRAPH_BASE_URL),
         /** Extra CA to trust (an emulator's); certificate checks are never turned off. */
         caFile: z.string().optional(),
       })
       .strict()
-      .default({ baseUrl: 'https://graph.microsoft.com' }),
+      .prefault({}),
     auth: z
       .object({
         tenantId: z.string().min(1),
@@ -49,7 +51,7 @@ export const ConfigSchema = z
         pageSize: z.number().int().min(1).max(1000).default(1000),
       })
       .strict()
-      .default({ pageSize: 1000 }),
+      .prefault({}),
     mount: z
       .object({
         /** 'sites': /<site>/<library>/...; 'library': one library at the mount's root. */
@@ -70,15 +72,7 @@ export const ConfigSchema = z
         readOnlyAboveMiB: z.number().int().min(1).default(500),
       })
       .strict()
-      .default({
-        layout: 'sites',
-        blockSizeKiB: 128,
-        cacheMiB: 256,
-        diskCacheMiB: 0,
-        readAheadBlocks: 64,
-        maxOpenMiB: 1024,
-        readOnlyAboveMiB: 500,
-      }),
+      .prefault({}),
     webhook: z
       .object({
         /** host:port the receiver listens on. */
