@@ -202,13 +202,6 @@ export class DeviceCodeProvider implements TokenProvider {
     return pick;
   }
 
-  async signOut(): Promise<void> {
-    const account = await this.account();
-    if (account) await this.app.getTokenCache().removeAccount(account);
-    this.homeAccountId = undefined;
-    this.tokens.invalidate();
-  }
-
   async close(): Promise<void> {
     if (this.network instanceof UndiciNetworkModule) await this.network.close();
   }

@@ -82,11 +82,6 @@ export class RefreshingTokenProvider implements TokenProvider {
     this.forceNext = false;
   }
 
-  /** Expiry of the token currently held (for diagnostics and tests), or undefined. */
-  expiresAt(): number | undefined {
-    return this.held?.expiresAt;
-  }
-
   private fetch(): Promise<Held> {
     this.inflight ??= this.load().finally(() => {
       this.inflight = undefined;

@@ -14,10 +14,6 @@ export function tracer(): Tracer {
   return trace.getTracer(SCOPE);
 }
 
-export function meter(): Meter {
-  return metrics.getMeter(SCOPE);
-}
-
 /** Memoises `build(meter)` per global meter provider. */
 export function instruments<T>(build: (m: Meter) => T): () => T {
   let provider: MeterProvider | undefined;

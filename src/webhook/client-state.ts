@@ -27,10 +27,6 @@ export class ClientStateBook {
     this.entries.delete(subscriptionId);
   }
 
-  has(subscriptionId: string): boolean {
-    return this.entries.has(subscriptionId);
-  }
-
   /** 'unknown' for a subscription never registered (or already replaced), else whether the secret matches. */
   verify(
     subscriptionId: string,
