@@ -16,15 +16,13 @@ export interface LoaderOptions {
   blockSize: number;
   /** Attempts after the first for transient failures (default 4). */
   retries?: number;
-  /** First backoff; doubles per attempt, with jitter, up to maxBackoffMs (defaults 50 ms, 2 s). */
+  /** First backoff; doubles per attempt, with jitter, up to MAX_BACKOFF_MS (default 50 ms). */
   backoffMs?: number;
-  maxBackoffMs?: number;
-  /** Whole-file answers to a Range: files up to this size are cached whole (default 4 MiB, at least 4 blocks). */
-  keepWholeUpTo?: number;
 }
 
 /** A fresh URL is asked for at most this often per block before the refusal is final. */
 const MAX_URL_REFRESHES = 2;
+const MAX_BACKOFF_MS = 2000;
 
 /**
  * Gets consecutive blocks of a pinned version: asks the URL cache for a URL, sends the range GET, and
@@ -36,7 +34,7 @@ export class BlockLoader {
   readonly blockSize: number;
   private readonly retries: number;
   private readonly backoffMs: number;
-  private readonly maxBackoffMs: number;
+  /** Whole-file answers to a Range: files up to this size are cached whole (4 MiB, at least 4 blocks). */
   private readonly keepWholeUpTo: number;
 
   constructor(
@@ -49,8 +47,7 @@ export class BlockLoader {
     this.blockSize = opts.blockSize;
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 50;
-    this.maxBackoffMs = opts.maxBackoffMs ?? 2000;
-    this.keepWholeUpTo = opts.keepWholeUpTo ?? Math.max(4 * opts.blockSize, 4 * 2 ** 20);
+    this.keepWholeUpTo = Math.max(4 * opts.blockSize, 4 * 2 ** 20);
   }
 
   /**
@@ -200,7 +197,7 @@ export class BlockLoader {
   }
 
   private backoff(failures: number): number {
-    const ms = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (failures - 1));
+    const ms = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2 ** (failures - 1));
     return ms * (0.5 + Math.random() / 2);
   }
 }

@@ -7,9 +7,10 @@ import { ByteLru } from './lru.js';
 export interface DiskTierOptions {
   dir: string;
   maxBytes: number;
-  /** Evicted blocks waiting to reach the disk are held in memory; past this they are dropped instead. */
-  maxPendingBytes?: number;
 }
+
+/** Evicted blocks waiting to reach the disk are held in memory; past this they are dropped instead. */
+const MAX_PENDING_BYTES = 64 * 2 ** 20;
 
 export interface DiskTierStats {
   bytes: number;
@@ -54,7 +55,6 @@ export class DiskTier {
   private readonly lru = new ByteLru<Entry>();
   private readonly dir: string;
   private readonly maxBytes: number;
-  private readonly maxPendingBytes: number;
   private pendingBytes = 0;
   /** Per key, the last file operation: a write and a later unlink of the same file never overtake each other. */
   private readonly ops = new Map<string, Promise<unknown>>();
@@ -62,7 +62,6 @@ export class DiskTier {
   constructor(opts: DiskTierOptions) {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
-    this.maxPendingBytes = opts.maxPendingBytes ?? 64 * 2 ** 20;
     mkdirSync(this.dir, { recursive: true });
     for (const name of readdirSync(this.dir))
       if (BLOCK_FILE.test(name)) rmSync(join(this.dir, name), { force: true });
@@ -79,7 +78,7 @@ export class DiskTier {
 
   put(key: string, buf: Buffer): void {
     if (this.lru.get(key)) return;
-    if (buf.length > this.maxBytes || this.pendingBytes + buf.length > this.maxPendingBytes) {
+    if (buf.length > this.maxBytes || this.pendingBytes + buf.length > MAX_PENDING_BYTES) {
       this.stats.skipped += 1;
       return;
     }

@@ -32,7 +32,6 @@ export interface UrlEntry {
 export interface DownloadUrlsOptions {
   /** Download URLs carry no readable expiry; refresh them after this age anyway (default 50 min). */
   maxAgeMs?: number;
-  now?: () => number;
 }
 
 const DOWNLOAD_URL = '@microsoft.graph.downloadUrl';
@@ -46,7 +45,6 @@ export class DownloadUrls {
   private readonly entries = new Map<string, UrlEntry>();
   private readonly lookups = new Map<string, Promise<UrlEntry>>();
   private readonly maxAgeMs: number;
-  private readonly now: () => number;
 
   constructor(
     private readonly graph: GraphClient,
@@ -54,13 +52,12 @@ export class DownloadUrls {
     opts: DownloadUrlsOptions = {},
   ) {
     this.maxAgeMs = opts.maxAgeMs ?? 50 * 60_000;
-    this.now = opts.now ?? Date.now;
   }
 
   /** The entry of an item if it is young enough to use without asking. */
   fresh(driveId: string, itemId: string): UrlEntry | undefined {
     const e = this.entries.get(key(driveId, itemId));
-    return e && this.now() - e.fetchedAt < this.maxAgeMs ? e : undefined;
+    return e && Date.now() - e.fetchedAt < this.maxAgeMs ? e : undefined;
   }
 
   /** Asks the server (GET item); concurrent callers for one item share the answer. */
@@ -120,7 +117,7 @@ export class DownloadUrls {
       eTag: item.eTag ?? undefined,
       cTag: item.cTag ?? undefined,
       size: item.size ?? 0,
-      fetchedAt: this.now(),
+      fetchedAt: Date.now(),
     };
     this.entries.set(key(driveId, itemId), entry);
     return entry;
