@@ -50,6 +50,15 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
   const index = openIndex(join(config.stateDir, 'index'));
   let webhooks: Runtime['webhooks'];
   let engine: SyncEngine | undefined;
+  // Also the way out of a failed start, so it copes with whatever was not made yet.
+  const close = async () => {
+    await webhooks?.manager.close();
+    await webhooks?.receiver.close();
+    engine?.close();
+    await graph.close();
+    await index.close();
+    await tokens.close?.();
+  };
   try {
     const libraries = await resolveLibraries(graph, config.libraries);
     if (config.webhook) {
@@ -82,37 +91,12 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg),
     });
     for (const lib of libraries) engine.add(lib.driveId, graph);
-    if (webhooks) {
-      const manager = webhooks.manager;
-      // Subscriptions are made after the first round started: a change between the two is
-      // caught by that round or by the next notification.
-      await Promise.all(libraries.map((l) => manager.ensure(l.driveId)));
-    }
-    const running = engine;
-    return {
-      config,
-      caPem,
-      tokens,
-      graph,
-      index,
-      engine: running,
-      libraries,
-      webhooks,
-      close: async () => {
-        await webhooks?.manager.close();
-        await webhooks?.receiver.close();
-        running.close();
-        await graph.close();
-        await index.close();
-        await (tokens as { close?: () => Promise<void> }).close?.();
-      },
-    };
+    // Subscriptions are made after the first round started: a change between the two is
+    // caught by that round or by the next notification.
+    if (manager) await Promise.all(libraries.map((l) => manager.ensure(l.driveId)));
+    return { config, caPem, tokens, graph, index, engine, libraries, webhooks, close };
   } catch (err) {
-    engine?.close();
-    await webhooks?.manager.close().catch(() => {});
-    await webhooks?.receiver.close().catch(() => {});
-    await graph.close();
-    await index.close();
+    await close().catch(() => {});
     throw err;
   }
 }
