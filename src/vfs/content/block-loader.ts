@@ -3,8 +3,10 @@ import type { ThrottleGate } from '../../graph/index.js';
 import type { DownloadUrls, Pin } from './download-urls.js';
 import { ContentError, VersionChangedError } from './errors.js';
 import {
+  type PinnedGet,
   type RangeAnswer,
   type RangeFetcher,
+  type SpanCopy,
   TagMismatchError,
   TransientError,
   UnsatisfiableError,
@@ -64,30 +66,17 @@ export class BlockLoader {
     signal?: AbortSignal,
   ): Promise<void> {
     let next = first;
-    const deliver = (n: number, buf: Buffer) => {
-      this.stats.blocksFetched += 1;
+    const get = this.pinnedGet(pin, signal, (n, buf) => {
       if (n >= next) next = n + 1;
       onBlock(n, buf);
-    };
+    });
     await this.attempts(
       pin,
       signal,
       () => next,
       () => next <= last,
       () => `block ${next}`,
-      (url) =>
-        this.fetcher.fetchRange({
-          url,
-          size: pin.size,
-          blockSize: this.blockSize,
-          first: next,
-          last,
-          tags: pin.tags,
-          keepWholeUpTo: this.keepWholeUpTo,
-          signal,
-          onBlock: deliver,
-          onBytes: this.onBytes,
-        }),
+      (url) => this.fetcher.fetchRange({ ...get, url, first: next, last }),
     );
   }
 
@@ -101,38 +90,39 @@ export class BlockLoader {
     pin: Pin,
     start: number,
     end: number,
-    copy: { from: number; to: number; target: Buffer; at: number },
+    copy: SpanCopy,
     onBlock: (blockNo: number, buf: Buffer) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    const deliver = (n: number, buf: Buffer) => {
-      this.stats.blocksFetched += 1;
-      onBlock(n, buf);
-    };
+    const get = this.pinnedGet(pin, signal, onBlock);
     await this.attempts(
       pin,
       signal,
       () => 0,
       () => true,
       () => `bytes ${start}-${end - 1}`,
-      (url) =>
-        this.fetcher.fetchSpan({
-          url,
-          size: pin.size,
-          start,
-          end,
-          copyFrom: copy.from,
-          copyTo: copy.to,
-          target: copy.target,
-          at: copy.at,
-          tags: pin.tags,
-          keepWholeUpTo: this.keepWholeUpTo,
-          blockSize: this.blockSize,
-          signal,
-          onBlock: deliver,
-          onBytes: this.onBytes,
-        }),
+      (url) => this.fetcher.fetchSpan({ ...get, url, start, end, copy }),
     );
+  }
+
+  /** What every GET of the pin carries but its URL and range; blocks handed over are counted. */
+  private pinnedGet(
+    pin: Pin,
+    signal: AbortSignal | undefined,
+    onBlock: (blockNo: number, buf: Buffer) => void,
+  ): Omit<PinnedGet, 'url'> {
+    return {
+      size: pin.size,
+      blockSize: this.blockSize,
+      tags: pin.tags,
+      keepWholeUpTo: this.keepWholeUpTo,
+      signal,
+      onBlock: (n, buf) => {
+        this.stats.blocksFetched += 1;
+        onBlock(n, buf);
+      },
+      onBytes: this.onBytes,
+    };
   }
 
   private readonly onBytes = (n: number): void => {

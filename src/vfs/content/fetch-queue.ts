@@ -3,6 +3,7 @@ import type { BlockCache } from './block-cache.js';
 import type { BlockLoader } from './block-loader.js';
 import type { Pin } from './download-urls.js';
 import { ContentError } from './errors.js';
+import type { SpanCopy } from './range-fetch.js';
 import type { ContentStats } from './stats.js';
 
 /** Consecutive blocks of one version asked for with one range GET. */
@@ -125,7 +126,7 @@ export class FetchQueue {
    * `target` at `at`. Nothing is cached, except the blocks of a small file the server answered
    * whole. Counts against the same in-flight bound as the block fetches reads wait for.
    */
-  span(pin: Pin, start: number, end: number, copy: { from: number; to: number; target: Buffer; at: number }) {
+  span(pin: Pin, start: number, end: number, copy: SpanCopy) {
     this.stats.spanFetches += 1;
     return new Promise<void>((resolve, reject) => {
       this.spansWaiting.add(reject);

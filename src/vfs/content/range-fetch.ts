@@ -14,14 +14,12 @@ export interface RangeFetcherOptions {
   timeoutMs?: number;
 }
 
-/** Consecutive blocks [first, last] of a pinned version, asked of the download URL in one range GET. */
-export interface RangeRequest {
+/** What every range GET of a pinned version carries besides its range. */
+export interface PinnedGet {
   url: string;
   /** Size of the pinned version. */
   size: number;
   blockSize: number;
-  first: number;
-  last: number;
   /** Tags the pinned version may be answered with. */
   tags: readonly string[];
   /** When the server ignores the Range and sends the whole file, keep every block if the file is at most this big. */
@@ -29,36 +27,37 @@ export interface RangeRequest {
   signal?: AbortSignal;
   /**
    * Called with each block as soon as its last byte arrived, in file order: a reader waiting for
-   * the first block of a long range does not wait for the rest. Blocks outside [first, last] come
-   * only from a whole-file answer of a small file. The buffer is reused for the next block: copy
-   * what you keep before returning.
+   * the first block of a long range does not wait for the rest. Blocks outside the range asked for
+   * come only from a whole-file answer of a small file. The buffer is reused for the next block:
+   * copy what you keep before returning.
    */
   onBlock(blockNo: number, buf: Buffer): void;
   /** Told of every body chunk's length as it arrives. */
   onBytes(n: number): void;
 }
 
-/**
- * Bytes [start, end) of a pinned version in one range GET, for a read that wants no whole block:
- * the body's bytes in [copyFrom, copyTo) are copied to `target` at `at` as they arrive.
- */
-export interface SpanRequest {
-  url: string;
-  size: number;
-  start: number;
-  end: number;
-  copyFrom: number;
-  copyTo: number;
+/** Consecutive blocks [first, last] of a pinned version, asked of the download URL in one range GET. */
+export interface RangeRequest extends PinnedGet {
+  first: number;
+  last: number;
+}
+
+/** Where a span's bytes go: file bytes [from, to) into `target` at `at`. */
+export interface SpanCopy {
+  from: number;
+  to: number;
   target: Buffer;
   at: number;
-  tags: readonly string[];
-  /** A whole-file answer of a file up to this size is split into blocks for `onBlock` (cached whole). */
-  keepWholeUpTo: number;
-  blockSize: number;
-  signal?: AbortSignal;
-  /** Blocks of a whole-file answer (see keepWholeUpTo); the buffer is reused after the call. */
-  onBlock(blockNo: number, buf: Buffer): void;
-  onBytes(n: number): void;
+}
+
+/**
+ * Bytes [start, end) of a pinned version in one range GET, for a read that wants no whole block:
+ * the body's bytes in [copy.from, copy.to) are copied to `copy.target` as they arrive.
+ */
+export interface SpanRequest extends PinnedGet {
+  start: number;
+  end: number;
+  copy: SpanCopy;
 }
 
 export interface RangeAnswer {
@@ -131,10 +130,11 @@ export class RangeFetcher {
    */
   async fetchSpan(req: SpanRequest): Promise<RangeAnswer> {
     const res = await this.send(req.url, req.start, req.end, req.size, req.tags, req.signal);
+    const { from: copyFrom, to: copyTo, target, at } = req.copy;
     const copy = (chunk: Buffer, chunkStart: number) => {
-      const from = Math.max(chunkStart, req.copyFrom);
-      const to = Math.min(chunkStart + chunk.length, req.copyTo);
-      if (from < to) chunk.copy(req.target, req.at + from - req.copyFrom, from - chunkStart, to - chunkStart);
+      const from = Math.max(chunkStart, copyFrom);
+      const to = Math.min(chunkStart + chunk.length, copyTo);
+      if (from < to) chunk.copy(target, at + from - copyFrom, from - chunkStart, to - chunkStart);
     };
     if (res.statusCode === 206) {
       await drain(res.body, req.start, req.end, false, req.signal, req.onBytes, copy);
@@ -144,22 +144,11 @@ export class RangeFetcher {
       await drain(res.body, 0, req.end, true, req.signal, req.onBytes, copy);
       return { rangeIgnored: true };
     }
-    const blocks: RangeRequest = {
-      url: req.url,
-      size: req.size,
-      blockSize: req.blockSize,
-      first: 0,
-      last: Math.ceil(req.size / req.blockSize) - 1,
-      tags: req.tags,
-      keepWholeUpTo: req.keepWholeUpTo,
-      signal: req.signal,
-      onBlock: (n, buf) => {
-        copy(buf, n * req.blockSize);
-        req.onBlock(n, buf);
-      },
-      onBytes: req.onBytes,
+    const onBlock = (n: number, buf: Buffer) => {
+      copy(buf, n * req.blockSize);
+      req.onBlock(n, buf);
     };
-    await collect(res.body, 0, 0, req.size, blocks, false);
+    await collect(res.body, 0, 0, req.size, { ...req, onBlock }, false);
     return { rangeIgnored: true };
   }
 
@@ -252,7 +241,7 @@ function collect(
   bodyStart: number,
   from: number,
   to: number,
-  req: RangeRequest,
+  req: PinnedGet,
   stopEarly: boolean,
 ): Promise<void> {
   const bs = req.blockSize;
