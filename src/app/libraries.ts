@@ -1,3 +1,4 @@
+import type { Drive, Site } from '@microsoft/microsoft-graph-types';
 import type { GraphClient } from '../graph/index.js';
 import type { LibrarySpec } from './config.js';
 
@@ -20,35 +21,19 @@ export async function resolveLibraries(
 ): Promise<MappedLibrary[]> {
   const out: MappedLibrary[] = [];
   const sites = specs.some((s) => 'site' in s) || specs.length === 0 ? await graph.listSites('*') : [];
-  const siteName = (id: string) =>
-    sites.find((s) => s.id === id)?.name ?? sites.find((s) => s.id === id)?.displayName;
   if (specs.length === 0) {
     for (const site of sites) {
-      for (const d of await graph.listDrives(site.id!)) {
-        out.push({
-          driveId: d.id!,
-          siteName: site.name ?? site.displayName ?? site.id!,
-          libraryName: d.name ?? d.id!,
-          quotaTotal: d.quota?.total ?? undefined,
-          quotaUsed: d.quota?.used ?? undefined,
-        });
-      }
+      for (const d of await graph.listDrives(site.id!)) out.push(mapped(d, siteLabel(site) ?? site.id!));
     }
     return dedupe(out);
   }
   for (const spec of specs) {
     if ('driveId' in spec) {
       const d = await graph.getDrive(spec.driveId);
-      const site = d.sharePointIds?.siteId
-        ? sites.find((s) => s.id?.includes(d.sharePointIds!.siteId!))
-        : undefined;
-      out.push({
-        driveId: d.id!,
-        siteName: site?.name ?? siteName(d.sharePointIds?.siteId ?? '') ?? 'drives',
-        libraryName: d.name ?? d.id!,
-        quotaTotal: d.quota?.total ?? undefined,
-        quotaUsed: d.quota?.used ?? undefined,
-      });
+      // A site's id is `host,siteCollectionId,webId`; the drive names only the collection.
+      const siteId = d.sharePointIds?.siteId;
+      const site = siteId ? sites.find((s) => s.id?.includes(siteId)) : undefined;
+      out.push(mapped(d, (site && siteLabel(site)) ?? 'drives'));
       continue;
     }
     const site = sites.find((s) =>
@@ -64,15 +49,23 @@ export async function resolveLibraries(
       throw new Error(
         `site '${site.name}' has no library '${spec.library}' (it has: ${drives.map((x) => x.name).join(', ')})`,
       );
-    out.push({
-      driveId: d.id!,
-      siteName: site.name ?? spec.site,
-      libraryName: d.name ?? spec.library,
-      quotaTotal: d.quota?.total ?? undefined,
-      quotaUsed: d.quota?.used ?? undefined,
-    });
+    out.push(mapped(d, site.name ?? spec.site));
   }
   return dedupe(out);
+}
+
+function siteLabel(site: Site): string | undefined {
+  return site.name ?? site.displayName ?? undefined;
+}
+
+function mapped(d: Drive, siteName: string): MappedLibrary {
+  return {
+    driveId: d.id!,
+    siteName,
+    libraryName: d.name ?? d.id!,
+    quotaTotal: d.quota?.total ?? undefined,
+    quotaUsed: d.quota?.used ?? undefined,
+  };
 }
 
 function dedupe(libs: MappedLibrary[]): MappedLibrary[] {
