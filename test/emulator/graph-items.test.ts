@@ -56,6 +56,21 @@ describe('emulator: discovery and item metadata through the Graph client', () =>
     assert.equal(err.code, 'itemNotFound');
   });
 
+  it('takes a % in a name literally: path segments are percent-decoded once', async () => {
+    const auth = { authorization: `Bearer ${await c.token()}` };
+    for (const name of ['50%off.txt', 'a%41.txt']) {
+      const path = `/drives/${d}/root:/${encodeURIComponent(name)}:`;
+      const put = await c.raw(`${c.em.info.baseUrl}/v1.0${path}/content`, {
+        method: 'PUT',
+        headers: auth,
+        body: 'x',
+      });
+      assert.equal(put.status, 201, put.body.toString());
+      assert.equal((JSON.parse(put.body.toString()) as MG.DriveItem).name, name);
+      assert.equal(((await c.graph.api(path).get()) as MG.DriveItem).name, name);
+    }
+  });
+
   it('pages children with $top and a nextLink, each child once', async () => {
     const folder = (await c.graph
       .api(`/drives/${d}/root/children`)

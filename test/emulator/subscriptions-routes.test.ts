@@ -90,6 +90,8 @@ describe('subscriptions over the emulator HTTPS server', () => {
     assert.equal(gone.status, 404);
     assert.equal(gone.json.error.code, 'itemNotFound');
     assert.equal((await call('PATCH', `/subscriptions/${id}`, { expirationDateTime: later })).status, 404);
+    // The id is decoded once, by the router: a literal '%' is an unknown id, not a crash.
+    assert.equal((await call('GET', `/subscriptions/${encodeURIComponent('%')}`)).status, 404);
   });
 
   it('answers Graph errors for invalid creates', async () => {

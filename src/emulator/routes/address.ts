@@ -31,27 +31,28 @@ export function driveFromParams(state: EmulatorState, ctx: RequestContext): { te
 export interface ItemAddress {
   /** 'root' or an item id. */
   base: string;
-  /** Decoded path segments after `base` (`root:/a/b:`), or null. */
+  /** Path segments after `base` (`root:/a/b:`), or null. */
   path: string[] | null;
   /** What follows: '', '/children', '/content', '/delta', '/createUploadSession'. */
   suffix: string;
 }
 
-/** Parses '/root', '/items/{id}', '/root:/a/b:', '/items/{id}:/name:/content' and the like. */
+/**
+ * Parses '/root', '/items/{id}', '/root:/a/b:', '/items/{id}:/name:/content' and the like.
+ * `rest` is a route param, already percent-decoded by the router: decoding it again would turn
+ * a name like '50%off.txt' into a 500 and 'a%41.txt' into 'aA.txt'.
+ */
 export function parseItemAddress(rest: string): ItemAddress {
   const m = /^\/(?:root|items\/([^/:]+))(.*)$/.exec(rest);
   if (!m) throw new GraphError(400, 'invalidRequest', 'Invalid item address.');
-  const base = m[1] ? decodeURIComponent(m[1]) : 'root';
+  const base = m[1] ?? 'root';
   let tail = m[2] ?? '';
   let path: string[] | null = null;
   if (tail.startsWith(':')) {
     const end = tail.indexOf(':', 1);
     const raw = end < 0 ? tail.slice(1) : tail.slice(1, end);
     tail = end < 0 ? '' : tail.slice(end + 1);
-    path = raw
-      .split('/')
-      .filter((s) => s !== '')
-      .map((s) => decodeURIComponent(s));
+    path = raw.split('/').filter((s) => s !== '');
   }
   return { base, path, suffix: tail };
 }

@@ -17,7 +17,7 @@ export function subscriptionRoutes(state: EmulatorState, subs: SubscriptionServi
     json: { '@odata.context': `${state.baseUrl}/v1.0/$metadata#subscriptions/$entity`, ...json },
   });
   const one = /^\/subscriptions\/(?<id>[^/]+)\/?$/;
-  const id = (ctx: RequestContext) => decodeURIComponent(ctx.params.id!);
+  const id = (ctx: RequestContext) => ctx.params.id!;
   const route = (method: string, pattern: RegExp, cost: number, handler: Route['handler']): Route => ({
     method,
     prefix: '/v1.0',
