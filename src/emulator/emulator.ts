@@ -1,6 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { msalAuthorityMetadata } from './auth/metadata.js';
 import { authRoutes, createAuthServices } from './auth/routes.js';
 import type { AuthServices } from './auth/token-endpoint.js';
@@ -175,11 +173,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
   state.baseUrl = server.baseUrl;
 
-  let caFile: string | null = tls.caFile ?? null;
-  if (opts.tlsDir && !caFile) {
-    caFile = join(opts.tlsDir, 'ca.pem');
-    await writeFile(caFile, tls.caPem);
-  }
   const info: EmulatorInfo = {
     baseUrl: server.baseUrl,
     authority: `${server.baseUrl}/${tenantId}`,
@@ -188,7 +181,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     clientId,
     clientSecret,
     publicClientId,
-    caFile,
+    caFile: tls.caFile ?? null,
     caPem: tls.caPem,
     controlUrl: `${server.baseUrl}/_control`,
     drives: [...tenant.drives.values()].map((d) => ({
