@@ -2,7 +2,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { startEmbedded } from '../app/embedded.js';
 import { checkFuse } from '../app/fuse-check.js';
 import { createLogger } from '../app/logger.js';
@@ -12,6 +11,7 @@ import { startTrickle } from '../app/trickle.js';
 import { silentLog } from '../emulator/http/log.js';
 import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
+import { wholeNumber } from './whole-number.js';
 
 interface DemoFlags {
   items: number;
@@ -20,18 +20,16 @@ interface DemoFlags {
   trickle: boolean;
 }
 
-const int = (raw: string) => {
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 100)
-    throw new InvalidArgumentError('must be a whole number of at least 100');
-  return n;
-};
-
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Emulator + index + mount at ./mnt, with webhooks and a trickle of remote edits')
-    .option('--items <n>', 'files and folders in the large library (about 89% files)', int, 115_000)
+    .option(
+      '--items <n>',
+      'files and folders in the large library (about 89% files)',
+      wholeNumber('--items', 100),
+      115_000,
+    )
     .option('--mountpoint <dir>', 'where to mount', './mnt')
     .option('--state <dir>', 'demo state (index, certificates)', './.deltafs-demo')
     .option('--no-trickle', 'no remote edits')

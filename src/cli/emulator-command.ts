@@ -3,15 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import type { FaultPatch } from '../emulator/index.js';
 import { startEmulator } from '../emulator/index.js';
 import { waitForShutdown } from './shutdown.js';
+import { wholeNumber as int } from './whole-number.js';
 
-const int =
-  (what: string, min = 0) =>
-  (raw: string) => {
-    const n = Number(raw.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${what} must be a whole number >= ${min}.`);
-    return n;
-  };
 const prob = (raw: string) => {
   const n = Number(raw);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a probability must be between 0 and 1.');

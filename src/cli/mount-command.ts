@@ -13,6 +13,7 @@ import { silentLog } from '../emulator/http/log.js';
 import type { Emulator } from '../emulator/index.js';
 import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
+import { wholeNumber } from './whole-number.js';
 
 interface MountFlags {
   config?: string;
@@ -30,7 +31,7 @@ export function registerMountCommands(program: Command): void {
     .option(
       '--items <n>',
       'size of the embedded emulator library (without --config)',
-      (v) => Number(v),
+      wholeNumber('--items'),
       10_000,
     )
     .action(async (mountpoint: string, flags: MountFlags) => {
