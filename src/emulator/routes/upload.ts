@@ -1,9 +1,10 @@
 import { QuickXorHash } from '../content/index.js';
 import { GraphError } from '../http/errors.js';
-import type { RequestContext, Route } from '../http/types.js';
-import type { Drive } from '../model/drive.js';
+import type { Reply, RequestContext, Route } from '../http/types.js';
+import type { ConflictBehavior, Drive } from '../model/drive.js';
 import type { EmItem } from '../model/item.js';
 import { toDriveItem } from '../model/serialize.js';
+import type { Tenant } from '../model/tenant.js';
 import { signClaims, verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
 import type { UploadSession, UploadSessions } from '../upload-sessions.js';
@@ -27,20 +28,48 @@ export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
 const FRAGMENT_UNIT = 320 * 1024;
 const FRAGMENT_MAX = 60 * 1024 * 1024;
 
+interface Target {
+  /** The item the address names by id: its content is replaced, whatever conflictBehavior says. */
+  targetId: string | null;
+  /** The item of that name, if any (by id: the target itself). */
+  existing: EmItem | null;
+  parentId: string;
+  name: string;
+}
+
 /** The address names an existing file to replace, or a parent and a new name. */
-function target(drive: Drive, rest: string): { existing: EmItem | null; parentId: string; name: string } {
+function target(drive: Drive, rest: string): Target {
   const addr = parseItemAddress(rest);
   if (!addr.path) {
     const item = resolveItem(drive, addr);
     if (item.children) throw new GraphError(400, 'invalidRequest', 'Cannot upload content to a folder.');
-    return { existing: item, parentId: item.parentId!, name: item.name };
+    return { targetId: item.id, existing: item, parentId: item.parentId!, name: item.name };
   }
   const { parent, name } = resolveParentAndName(drive, addr);
-  return { existing: drive.childOf(parent, name) ?? null, parentId: parent.id, name };
+  return { targetId: null, existing: drive.childOf(parent, name) ?? null, parentId: parent.id, name };
 }
 
-function hashOf(data: Buffer): string {
-  return new QuickXorHash().update(data).digestBase64();
+/**
+ * Stores uploaded bytes: over `targetId`, or as `name` in `parentId` under `conflict`. Answers
+ * the item, 201 when a file was created.
+ */
+function saveFile(
+  state: EmulatorState,
+  tenant: Tenant,
+  drive: Drive,
+  dest: { targetId: string | null; parentId: string; name: string; conflict?: ConflictBehavior },
+  data: Buffer,
+  opts: { by: string; ifMatch: string | undefined },
+): Reply {
+  const o = { ...opts, hash: new QuickXorHash().update(data).digestBase64() };
+  const content = { kind: 'stored' as const, data };
+  const { item, created } = dest.targetId
+    ? { item: drive.setContent(dest.targetId, content, data.length, o), created: false }
+    : drive.putFile(dest.parentId, dest.name, content, data.length, { ...o, conflict: dest.conflict });
+  return {
+    status: created ? 201 : 200,
+    json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item'),
+  };
 }
 
 /** Simple PUT uploads and resumable upload sessions. */
@@ -77,27 +106,13 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
           );
         }
         const t = target(drive, ctx.params.rest!);
-        const ifMatch = header(ctx, 'if-match');
-        const opts = { by: byOf(ctx), hash: hashOf(body), ifMatch };
-        const content = { kind: 'stored' as const, data: Buffer.from(body) };
-        let item: EmItem;
-        let created = false;
-        if (t.existing && !parseItemAddress(ctx.params.rest!).path) {
-          item = drive.setContent(t.existing.id, content, body.length, opts);
-        } else {
-          const conflict = conflictBehavior(
-            ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'),
-            'replace',
-          );
-          ({ item, created } = drive.putFile(t.parentId, t.name, content, body.length, {
-            ...opts,
-            conflict,
-          }));
-        }
-        return {
-          status: created ? 201 : 200,
-          json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item'),
-        };
+        const conflict = t.targetId
+          ? undefined
+          : conflictBehavior(ctx.url.searchParams.get('@microsoft.graph.conflictBehavior'), 'replace');
+        return saveFile(state, tenant, drive, { ...t, conflict }, Buffer.from(body), {
+          by: byOf(ctx),
+          ifMatch: header(ctx, 'if-match'),
+        });
       },
     },
     {
@@ -128,7 +143,7 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
           driveId: drive.id,
           parentId: t.parentId,
           name: t.name,
-          targetId: t.existing && !parseItemAddress(ctx.params.rest!).path ? t.existing.id : null,
+          targetId: t.targetId,
           conflict,
           ifMatch,
           expiresAt: Date.now() + state.behaviour.uploadSessionTtlMs,
@@ -206,28 +221,21 @@ export function uploadRoutes(state: EmulatorState, sessions: UploadSessions): Ro
   ];
 }
 
-function commit(state: EmulatorState, sessions: UploadSessions, session: UploadSession, ctx: RequestContext) {
+function commit(
+  state: EmulatorState,
+  sessions: UploadSessions,
+  session: UploadSession,
+  ctx: RequestContext,
+): Reply {
   const found = findDrive(state, session.driveId);
   if (!found) throw new GraphError(404, 'itemNotFound', 'The drive is gone.');
-  const { tenant, drive } = found;
-  const data = Buffer.concat(session.chunks);
-  const opts = { by: byOf(ctx), hash: hashOf(data), ifMatch: session.ifMatch };
-  const content = { kind: 'stored' as const, data };
-  let item: EmItem;
-  let created = false;
   // A failed commit (409, 412) leaves the session in place, as Graph does, so the client can decide.
-  if (session.targetId) item = drive.setContent(session.targetId, content, data.length, opts);
-  else {
-    ({ item, created } = drive.putFile(session.parentId, session.name, content, data.length, {
-      ...opts,
-      conflict: session.conflict,
-    }));
-  }
+  const reply = saveFile(state, found.tenant, found.drive, session, Buffer.concat(session.chunks), {
+    by: byOf(ctx),
+    ifMatch: session.ifMatch,
+  });
   sessions.delete(session.id);
-  return {
-    status: created ? 201 : 200,
-    json: toDriveItem(serializeContext(state, tenant, drive, true), item, 'item'),
-  };
+  return reply;
 }
 
 export function parseContentRange(raw: string | undefined): { start: number; end: number; total: number } {
