@@ -3,15 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
+import { truthOf } from '../../src/emulator/routes/control.js';
 import { type GraphClient, GraphRequestError, hasCode, USER_AGENT } from '../../src/graph/index.js';
 import { type Harness, harness, recordingDispatcher } from './fixture.js';
-
-interface TruthItem {
-  id: string;
-  name: string;
-  parentId: string | null;
-  folder: boolean;
-}
 
 describe('GraphClient helpers against the emulator', () => {
   let h: Harness;
@@ -20,12 +14,7 @@ describe('GraphClient helpers against the emulator', () => {
   let control: Agent;
   let driveId: string;
 
-  const truth = async (): Promise<TruthItem[]> => {
-    const res = await request(`${h.emu.info.controlUrl}/drives/${encodeURIComponent(driveId)}/truth`, {
-      dispatcher: control,
-    });
-    return ((await res.body.json()) as { value: TruthItem[] }).value;
-  };
+  const truth = () => truthOf(h.emu.tenant.drive(driveId)!);
   const remote = async (op: object) => {
     const res = await request(`${h.emu.info.controlUrl}/drives/${encodeURIComponent(driveId)}/ops`, {
       dispatcher: control,
@@ -85,7 +74,7 @@ describe('GraphClient helpers against the emulator', () => {
     for (const item of page.value) ids.add(item.id!);
     assert.ok(pages > 2, `${pages} pages`);
     assert.ok(page.deltaLink);
-    const live = await truth();
+    const live = truth();
     assert.deepEqual([...ids].sort(), live.map((t) => t.id).sort());
 
     const created = await remote({ op: 'createFile', parent: '/', name: 'delta-probe.txt', text: 'hello' });
@@ -111,7 +100,7 @@ describe('GraphClient helpers against the emulator', () => {
   });
 
   it('lists children over several pages, gets items by id and by path', async () => {
-    const live = await truth();
+    const live = truth();
     const root = live.find((t) => t.parentId === null)!;
     const expected = live.filter((t) => t.parentId === root.id);
     const before = wire.events.length;
@@ -137,7 +126,7 @@ describe('GraphClient helpers against the emulator', () => {
   });
 
   it('follows a download redirect without sending the bearer token to the pre-authenticated URL', async () => {
-    const file = (await truth()).find((t) => !t.folder)!;
+    const file = truth().find((t) => !t.folder)!;
     const redirect = await client.requestRaw(
       'GET',
       `/drives/${encodeURIComponent(driveId)}/items/${file.id}/content`,
