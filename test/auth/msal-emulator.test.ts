@@ -10,7 +10,7 @@ import * as x509 from '@peculiar/x509';
 import { ClientCredentialProvider, type DeviceCodePrompt, DeviceCodeProvider } from '../../src/auth/index.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { GraphClient, TenantState } from '../../src/graph/index.js';
-import { captureLog } from '../graph/fixture.js';
+import { captureLog, harness } from '../graph/fixture.js';
 
 /** The emulator registers this public client for the device code flow (EmulatorInfo does not carry it). */
 const PUBLIC_CLIENT_ID = '0c8e0b4e-5d1a-4c57-8e5b-2f1f3b7f6a02';
@@ -188,22 +188,10 @@ describe('MSAL token providers against the emulator', () => {
 
 describe('token refresh before expiry', () => {
   it('short-lived tokens are replaced ahead of time: no request ever meets an expired token', async () => {
-    const emu = await startEmulator({ items: 20, seed: 12, tokenLifetimeSec: 3 });
+    const h = await harness({ items: 20, seed: 12, tokenLifetimeSec: 3 });
     try {
-      const tokens = new ClientCredentialProvider({
-        authority: emu.info.authority,
-        authorityMetadata: emu.info.authorityMetadata,
-        caPem: emu.info.caPem,
-        clientId: emu.info.clientId,
-        credential: { secret: emu.info.clientSecret },
-      });
-      const client = new GraphClient({
-        tenantId: emu.info.tenantId,
-        tokens,
-        baseUrl: emu.info.baseUrl,
-        caPem: emu.info.caPem,
-        tenant: new TenantState(emu.info.tenantId, { budget: false }),
-      });
+      const { emu, tokens } = h;
+      const client = h.client();
       const driveId = emu.info.drives[0]!.id;
       const used = new Set<string>();
       const t0 = Date.now();
@@ -219,10 +207,8 @@ describe('token refresh before expiry', () => {
       );
       assert.ok(used.size >= 3, `${used.size} tokens over 7 s of 3 s tokens`);
       assert.ok(tokenCalls(emu) <= used.size + 1, 'about one token request per token, not per call');
-      await client.close();
-      await tokens.close();
     } finally {
-      await emu.close();
+      await h.close();
     }
   });
 });
