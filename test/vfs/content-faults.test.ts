@@ -8,11 +8,10 @@ import {
   contentFixture,
   KiB,
   MiB,
+  NO_FAULTS,
   patternBytes,
   until,
 } from './content-fixture.js';
-
-const NO_FAULTS = { pIgnoreRange: 0, pReset: 0, pTruncate: 0, p503: 0, latencyMs: 0, scope: 'all' };
 
 describe('content reader: versions and faults', () => {
   let f: ContentFixture;

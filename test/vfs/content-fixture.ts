@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { silentLog } from '../../src/emulator/http/log.js';
 import type { EmulatorOptions } from '../../src/emulator/index.js';
 import {
@@ -8,10 +7,13 @@ import {
   type ContentVersion,
 } from '../../src/vfs/content/index.js';
 import { type Harness, harness } from '../graph/fixture.js';
-import { trustingAgent } from '../helpers/tls.js';
+import { controlApi } from './control-api.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * 1024;
+
+/** The emulator's fault settings with every fault off: what each test restores. */
+export const NO_FAULTS = { pIgnoreRange: 0, pReset: 0, pTruncate: 0, p503: 0, latencyMs: 0, scope: 'all' };
 
 /** What the control API says about an item. */
 export interface ControlItem {
@@ -42,31 +44,17 @@ export interface ContentFixture {
 /** An emulator, a Graph client for it, and content readers that are closed with it. */
 export async function contentFixture(opts: EmulatorOptions = {}): Promise<ContentFixture> {
   const h = await harness({ items: 300, seed: 7, log: silentLog, throttle: { disabled: true }, ...opts });
-  const agent = trustingAgent(h.emu.info.caPem);
   const driveId = h.emu.info.drives[0]!.id;
   const graph = h.client();
   const readers: ContentReader[] = [];
-  const call = async (method: string, path: string, body?: unknown): Promise<Buffer> => {
-    const res = await request(`${h.emu.info.controlUrl}${path}`, {
-      dispatcher: agent,
-      method: method as 'GET',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const bytes = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${bytes}`);
-    return bytes;
-  };
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const bytes = await call(method, path, body);
-    return (bytes.length ? JSON.parse(bytes.toString()) : undefined) as T;
-  };
+  const api = controlApi(h.emu.info.controlUrl, h.emu.info.caPem);
+  const { control } = api;
   return {
     h,
     driveId,
     control,
     truth: (itemId, start, end) =>
-      call('GET', `/drives/${driveId}/items/${itemId}/bytes?start=${start}&end=${end - 1}`),
+      api.raw('GET', `/drives/${driveId}/items/${itemId}/bytes?start=${start}&end=${end - 1}`),
     createFile: (name, bytes) =>
       control('POST', `/drives/${driveId}/ops`, {
         op: 'createFile',
@@ -97,7 +85,7 @@ export async function contentFixture(opts: EmulatorOptions = {}): Promise<Conten
     },
     close: async () => {
       await Promise.all(readers.map((r) => r.close()));
-      await agent.close();
+      await api.close();
       await h.close();
     },
   };

@@ -7,12 +7,11 @@ import {
   contentFixture,
   KiB,
   MiB,
+  NO_FAULTS,
   patternBytes,
   prng,
   until,
 } from './content-fixture.js';
-
-const NO_FAULTS = { pIgnoreRange: 0, pReset: 0, pTruncate: 0, p503: 0, latencyMs: 0, scope: 'all' };
 
 // What the kernel sends for a 4 KiB pread at a random offset: the pages it touches (8 KiB at an
 // odd offset), without read-ahead. Such a read fetches its own pages, not the 128 KiB block.

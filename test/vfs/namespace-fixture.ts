@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { type MappedLibrary, resolveLibraries } from '../../src/app/libraries.js';
 import type { EmulatorOptions, RemoteOp, TruthItem } from '../../src/emulator/index.js';
 import type { GraphClient } from '../../src/graph/index.js';
@@ -14,6 +13,7 @@ import { Vfs, type VfsOptions, webUrlsFromGraph } from '../../src/vfs/index.js';
 import { type Index, openIndex } from '../../store/index.js';
 import { SyncEngine } from '../../streams/sync-engine.js';
 import { type Harness, harness } from '../graph/fixture.js';
+import { controlApi } from './control-api.js';
 
 export interface RemoteItem {
   id: string;
@@ -52,7 +52,6 @@ export async function world(
   const { pollIntervalMs = 3_600_000, contentBlockSize, ...emulatorOpts } = opts;
   const h = await harness({ items: 300, seed: 5, ...emulatorOpts });
   const dir = mkdtempSync(join(tmpdir(), 'deltafs-vfs-'));
-  const agent = new Agent({ connect: { ca: h.emu.info.caPem } });
   const graph = h.client();
   const index = openIndex(join(dir, 'index'), { noSync: true });
   const engine = new SyncEngine({
@@ -70,21 +69,7 @@ export async function world(
   for (const lib of libraries) engine.add(lib.driveId, graph);
   await engine.syncAll();
 
-  const raw = async (method: string, path: string, body?: unknown) => {
-    const res = await request(`${h.emu.info.controlUrl}${path}`, {
-      dispatcher: agent,
-      method: method as 'GET',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const buf = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${buf}`);
-    return buf;
-  };
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const buf = await raw(method, path, body);
-    return (buf.length ? JSON.parse(buf.toString()) : undefined) as T;
-  };
+  const { raw, control, close: closeControl } = controlApi(h.emu.info.controlUrl, h.emu.info.caPem);
 
   return {
     h,
@@ -118,7 +103,7 @@ export async function world(
     close: async () => {
       engine.close();
       await reader.close();
-      await agent.close();
+      await closeControl();
       await h.close();
       await index.close();
       rmSync(dir, { recursive: true, force: true });
