@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Mounted, mount, mountAt } from '../../mount/index.js';
+import { mulberry32 } from '../../src/emulator/http/random.js';
 import type { Vfs } from '../../src/vfs/index.js';
 import { type RemoteItem, type World, world } from '../vfs/namespace-fixture.js';
 import { fuseUnavailable, hasProgram, out, run, stream, within } from './helpers.js';
@@ -123,11 +124,7 @@ describe('FUSE mount of the vfs (kernel end to end)', { skip }, () => {
     const big = w.index.resolvePath(docs.driveId, '/Media/Town hall recording.mp4')!;
     assert.equal(big.size, 2 ** 30);
     const path = at('Company/Documents/Media/Town hall recording.mp4');
-    let seed = 12345;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rand = mulberry32(12345);
     const offsets = [
       0,
       2 ** 30 - 4096,

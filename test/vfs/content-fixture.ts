@@ -9,6 +9,9 @@ import {
 import { type Harness, harness } from '../graph/fixture.js';
 import { controlApi } from './control-api.js';
 
+/** A seeded random source in [0, 1): the project's one PRNG. */
+export { mulberry32 as prng } from '../../src/emulator/http/random.js';
+
 export const KiB = 1024;
 export const MiB = 1024 * 1024;
 
@@ -102,17 +105,6 @@ export function patternBytes(size: number, seed: number): Buffer {
     out[i] = x & 0xff;
   }
   return out;
-}
-
-/** A seeded random source in [0, 1). */
-export function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 /** Polls `check` until it holds; fails after `timeoutMs` (a bound, not a pace). */
