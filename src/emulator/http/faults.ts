@@ -4,12 +4,13 @@ import type { RouteKind } from './types.js';
 /** 'all' = graph + content; 'auth' and 'control' only when named. */
 export type FaultScope = RouteKind | 'all';
 
+/** Read at send time, so the fault plan can change while the emulator runs. */
 export interface NotificationFaults {
-  /** Probability that a change notification is never sent. */
+  /** Probability that a notification POST is silently never sent. */
   pDrop: number;
-  /** Probability that it is sent twice. */
+  /** Probability that a notification POST is sent twice. */
   pDuplicate: number;
-  /** Added delay before sending, in ms. */
+  /** Each POST waits delayMs plus a random jitter of up to delayMs before its first attempt. */
   delayMs: number;
 }
 

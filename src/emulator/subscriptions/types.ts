@@ -1,3 +1,8 @@
+import type { NotificationFaults } from '../http/faults.js';
+
+/** The fault plan's notification settings, as the deliverer reads them. */
+export type { NotificationFaults };
+
 /** A driveItem subscription as the emulator keeps it; `subscriptionJson` renders Graph's shape. */
 export interface Subscription {
   id: string;
@@ -18,16 +23,6 @@ export interface Subscription {
 }
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
-
-/** Read at send time, so the fault plan can change while the emulator runs. */
-export interface NotificationFaults {
-  /** Probability that a notification POST is silently never sent. */
-  pDrop: number;
-  /** Probability that a notification POST is sent twice. */
-  pDuplicate: number;
-  /** Each POST waits delayMs plus a random jitter of up to delayMs before its first attempt. */
-  delayMs: number;
-}
 
 export const noFaults: NotificationFaults = { pDrop: 0, pDuplicate: 0, delayMs: 0 };
 
