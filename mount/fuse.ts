@@ -7,6 +7,7 @@
 
 import { constants } from 'node:os';
 import Fuse from 'fuse-native';
+import { EIO } from './errno.js';
 
 type Signal = (code: number, ...rest: unknown[]) => void;
 type XattrOps = {
@@ -16,7 +17,6 @@ type XattrOps = {
 
 const ERANGE = -constants.errno.ERANGE;
 const ENODATA = -(constants.errno.ENODATA ?? 61);
-const EIO = -constants.errno.EIO;
 
 export class DeltaFuse extends Fuse {
   readonly #args: readonly string[];
