@@ -36,8 +36,6 @@ export interface GraphClientOptions {
   tokens: TokenProvider;
   /** Origin of the Graph service: Microsoft's (default) or the emulator's `https://127.0.0.1:PORT`. */
   baseUrl?: string;
-  /** API version segment (default v1.0). */
-  version?: string;
   /** PEM CA to trust instead of the system store (the emulator's); never a reason to skip checks. */
   caPem?: string;
   /** Caller-owned dispatcher; replaces the keep-alive Agent built from `caPem`. */
@@ -45,8 +43,6 @@ export interface GraphClientOptions {
   /** The tenant's shared throttle/budget/concurrency state, or options for the process-wide one. */
   tenant?: TenantState | TenantStateOptions;
   retry?: RetryOptions;
-  /** Sockets per origin for the built-in Agent (default: undici's, unbounded; the tenant's concurrency bounds use). */
-  connections?: number;
 }
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -71,14 +67,9 @@ export class GraphClient {
 
   constructor(opts: GraphClientOptions) {
     const origin = new URL(opts.baseUrl ?? GRAPH_BASE_URL).origin;
-    const version = opts.version ?? 'v1.0';
+    const version = 'v1.0';
     this.apiRoot = `${origin}/${version}`;
-    this.owned = opts.dispatcher
-      ? undefined
-      : new Agent({
-          ...(opts.caPem ? { connect: { ca: opts.caPem } } : {}),
-          ...(opts.connections ? { connections: opts.connections } : {}),
-        });
+    this.owned = opts.dispatcher ? undefined : new Agent(opts.caPem ? { connect: { ca: opts.caPem } } : {});
     const dispatcher = opts.dispatcher ?? this.owned!;
     this.tenant =
       opts.tenant instanceof TenantState ? opts.tenant : sharedTenantState(opts.tenantId, opts.tenant);

@@ -15,8 +15,6 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Longest Retry-After obeyed before giving up instead (default 10 min). */
   maxRetryAfterMs?: number;
-  /** [0, 1) source for jitter (tests pin it). */
-  random?: () => number;
 }
 
 /** Graph's answer for "not now": the request was not carried out, so any replayable one may go again. */
@@ -35,7 +33,6 @@ export class RetryMiddleware extends Link {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxRetryAfterMs: number;
-  private readonly random: () => number;
 
   constructor(opts: RetryOptions = {}) {
     super();
@@ -43,7 +40,6 @@ export class RetryMiddleware extends Link {
     this.baseDelayMs = opts.baseDelayMs ?? 500;
     this.maxDelayMs = opts.maxDelayMs ?? 30_000;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 10 * 60_000;
-    this.random = opts.random ?? Math.random;
   }
 
   async execute(context: Context): Promise<void> {
@@ -91,6 +87,6 @@ export class RetryMiddleware extends Link {
   /** "Equal jitter": half the step fixed, half random, so retries spread out but never bunch at zero. */
   private backoff(attempt: number): number {
     const step = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return step / 2 + this.random() * (step / 2);
+    return step / 2 + Math.random() * (step / 2);
   }
 }
