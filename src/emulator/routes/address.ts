@@ -9,6 +9,14 @@ import { type EmulatorState, tenantOf } from '../state.js';
 export const DRIVE_PREFIX =
   '(?<drivePart>drives/(?<driveId>[^/:]+)|me/drive|sites/(?<siteId>[^/]+)/drive|users/(?<userId>[^/]+)/drive)';
 
+/**
+ * A route on an item address followed by `suffix` ('/children', '/content'...): the address
+ * ('/root', '/items/{id}', either with ':/a/b:') is captured as `rest` for parseItemAddress.
+ */
+export function itemRoute(suffix: string): RegExp {
+  return new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)${suffix}$`);
+}
+
 export function driveFromParams(state: EmulatorState, ctx: RequestContext): { tenant: Tenant; drive: Drive } {
   const tenant = tenantOf(state, ctx);
   const p = ctx.params;

@@ -4,11 +4,11 @@ import type { Reply, RequestContext, Route } from '../http/types.js';
 import { cTagOf, type EmItem, eTagOf, mimeTypeFor } from '../model/item.js';
 import { verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
-import { DRIVE_PREFIX, driveFromParams, parseItemAddress, resolveItem } from './address.js';
+import { driveFromParams, itemRoute, parseItemAddress, resolveItem } from './address.js';
 import { header } from './query.js';
 import { type DownloadClaims, downloadUrlFor } from './serialize-context.js';
 
-const CONTENT = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/content$`);
+const CONTENT = itemRoute('/content');
 
 /** Downloads: `/content` redirects to a pre-authenticated URL, which serves ranges. */
 export function contentRoutes(state: EmulatorState): Route[] {

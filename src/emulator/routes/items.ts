@@ -4,12 +4,12 @@ import type { Drive } from '../model/drive.js';
 import { cTagOf, eTagOf } from '../model/item.js';
 import { applySelect, parseSelect, toDriveItem } from '../model/serialize.js';
 import type { EmulatorState } from '../state.js';
-import { DRIVE_PREFIX, driveFromParams, parseItemAddress, resolveItem } from './address.js';
+import { DRIVE_PREFIX, driveFromParams, itemRoute, parseItemAddress, resolveItem } from './address.js';
 import { conflictBehavior, header, topParam } from './query.js';
 import { serializeContext } from './serialize-context.js';
 
 const ITEM = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:?)?)$`);
-const CHILDREN = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/children$`);
+const CHILDREN = itemRoute('/children');
 
 interface Body {
   name?: unknown;

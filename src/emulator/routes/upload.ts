@@ -9,8 +9,8 @@ import { signClaims, verifyClaims } from '../signed-urls.js';
 import { type EmulatorState, findDrive } from '../state.js';
 import type { UploadSession, UploadSessions } from '../upload-sessions.js';
 import {
-  DRIVE_PREFIX,
   driveFromParams,
+  itemRoute,
   parseItemAddress,
   resolveItem,
   resolveParentAndName,
@@ -19,10 +19,8 @@ import { byOf } from './items.js';
 import { conflictBehavior, header } from './query.js';
 import { serializeContext } from './serialize-context.js';
 
-const PUT_CONTENT = new RegExp(`^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/content$`);
-const CREATE_SESSION = new RegExp(
-  `^/${DRIVE_PREFIX}(?<rest>/(?:root|items/[^/:]+)(?::[^:]*:)?)/createUploadSession$`,
-);
+const PUT_CONTENT = itemRoute('/content');
+const CREATE_SESSION = itemRoute('/createUploadSession');
 
 export const SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024;
 const FRAGMENT_UNIT = 320 * 1024;
