@@ -15,6 +15,7 @@ import {
   seededStream,
   warmSeededHash,
 } from '../../src/emulator/content/index.js';
+import { mulberry32 } from '../../src/emulator/http/random.js';
 
 /** [input base64, QuickXorHash base64]: the published vectors of rclone's backend/onedrive/quickxorhash. */
 const VECTORS: [string, string][] = [
@@ -113,16 +114,10 @@ function referenceQuickXor(data: Uint8Array): string {
   return Buffer.from(state).toString('base64');
 }
 
-/** Deterministic PRNG so that failures reproduce. */
+/** Deterministic integers in [0, n), so that failures reproduce. */
 function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return Math.floor((((z ^ (z >>> 14)) >>> 0) / 0x1_0000_0000) * n);
-  };
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 /** An odd-offset copy, so the hash sees a view that is not 4-byte aligned. */

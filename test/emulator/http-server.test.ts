@@ -8,6 +8,7 @@ import { GraphError } from '../../src/emulator/http/errors.js';
 import { UNMATCHED } from '../../src/emulator/http/stats.js';
 import type { Route } from '../../src/emulator/http/types.js';
 import { capturingLog, type HttpFixture, startHttpFixture } from '../helpers/http-fixture.js';
+import { trustingAgent } from '../helpers/tls.js';
 
 const log = capturingLog();
 
@@ -231,8 +232,7 @@ describe('emulator HTTP server', () => {
   });
 
   it('keeps connections alive: 2,000 sequential requests use one socket', async (t) => {
-    const { Agent } = await import('undici');
-    const agent = new Agent({ connect: { ca: fx.tls.caPem }, connections: 1 });
+    const agent = trustingAgent(fx.tls.caPem, { connections: 1 });
     let connects = 0;
     agent.on('connect', () => {
       connects += 1;
