@@ -4,7 +4,15 @@ import { GraphError } from '../../src/emulator/http/errors.js';
 import { createTls } from '../../src/emulator/http/tls.js';
 import { Tenant } from '../../src/emulator/model/tenant.js';
 import { subscriptionJson } from '../../src/emulator/subscriptions/index.js';
-import { inMinutes, Receiver, service, world } from './subscriptions-fixtures.js';
+import {
+  type Answer,
+  correctAnswer,
+  inMinutes,
+  type Received,
+  Receiver,
+  service,
+  world,
+} from './subscriptions-fixtures.js';
 
 const rejects = (p: Promise<unknown>, status: number, code: string, message?: RegExp) =>
   assert.rejects(p, (err: unknown) => {
@@ -14,6 +22,11 @@ const rejects = (p: Promise<unknown>, status: number, code: string, message?: Re
     if (message) assert.match(err.message, message);
     return true;
   });
+
+/** Echoes the validation token as a correct receiver does, but for `over`. */
+const echo =
+  (over: Partial<Answer>) =>
+  (r: Received): Answer => ({ ...correctAnswer(r), ...over });
 
 describe('subscriptions: create and validation handshake', () => {
   let rx: Receiver;
@@ -75,11 +88,7 @@ describe('subscriptions: create and validation handshake', () => {
         /must exactly match validationToken/,
       );
     } finally {
-      rx.answer = (r) => ({
-        status: 200,
-        body: r.query.get('validationToken') ?? '',
-        contentType: 'text/plain',
-      });
+      rx.answer = correctAnswer;
     }
   });
 
@@ -87,43 +96,22 @@ describe('subscriptions: create and validation handshake', () => {
     const before = svc.all().length;
     rx.answer = () => ({ status: 200, body: 'nope', contentType: 'text/plain' });
     await rejects(svc.create(w.caller, body()), 400, 'invalidRequest', /validation request failed/);
-    rx.answer = (r) => ({
-      status: 202,
-      body: r.query.get('validationToken') ?? '',
-      contentType: 'text/plain',
-    });
+    rx.answer = echo({ status: 202 });
     await rejects(svc.create(w.caller, body()), 400, 'invalidRequest', /must respond with 200 OK/);
-    rx.answer = (r) => ({
-      status: 200,
-      body: r.query.get('validationToken') ?? '',
-      contentType: 'application/json',
-    });
+    rx.answer = echo({ contentType: 'application/json' });
     await rejects(svc.create(w.caller, body()), 400, 'invalidRequest', /validation request failed/);
-    rx.answer = (r) => ({
-      status: 200,
-      body: r.query.get('validationToken') ?? '',
-      contentType: 'text/plain',
-    });
+    rx.answer = correctAnswer;
     assert.equal(svc.all().length, before);
   });
 
   it('rejects a receiver slower than the validation limit', async () => {
-    rx.answer = (r) => ({
-      status: 200,
-      body: r.query.get('validationToken') ?? '',
-      contentType: 'text/plain',
-      delayMs: 900,
-    });
+    rx.answer = echo({ delayMs: 900 });
     const t0 = Date.now();
     try {
       await rejects(svc.create(w.caller, body()), 400, 'invalidRequest', /timed out/);
       assert.ok(Date.now() - t0 < 850, 'gave up at the limit, not when the receiver answered');
     } finally {
-      rx.answer = (r) => ({
-        status: 200,
-        body: r.query.get('validationToken') ?? '',
-        contentType: 'text/plain',
-      });
+      rx.answer = correctAnswer;
     }
   });
 
@@ -141,10 +129,7 @@ describe('subscriptions: create and validation handshake', () => {
     assert.equal(rx.validations().length, n + 2);
     assert.equal(rx.validations().at(-1)!.path, '/life');
     assert.equal(subscriptionJson(sub).lifecycleNotificationUrl, rx.url('/life'));
-    rx.answer = (r) =>
-      r.path === '/life'
-        ? { status: 500 }
-        : { status: 200, body: r.query.get('validationToken')!, contentType: 'text/plain' };
+    rx.answer = (r) => (r.path === '/life' ? { status: 500 } : correctAnswer(r));
     try {
       await rejects(
         svc.create(w.caller, body({ lifecycleNotificationUrl: rx.url('/life') })),
@@ -152,11 +137,7 @@ describe('subscriptions: create and validation handshake', () => {
         'invalidRequest',
       );
     } finally {
-      rx.answer = (r) => ({
-        status: 200,
-        body: r.query.get('validationToken') ?? '',
-        contentType: 'text/plain',
-      });
+      rx.answer = correctAnswer;
     }
   });
 
