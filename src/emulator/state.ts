@@ -43,7 +43,6 @@ export interface EmulatorState {
   behaviour: BehaviourOptions;
   /** HMAC key for pre-authenticated URLs (downloads, upload sessions). */
   urlKey: Buffer;
-  /** Delta requests per drive: fresh enumerations (no token) and continuations (a token). */
   /** Per drive: delta requests without and with a token, and the items the latter served. */
   deltaCounts: Map<string, { fresh: number; withToken: number; itemsWithToken: number }>;
   /** Route-level misbehaviour decided by the fault plan. */
