@@ -30,7 +30,7 @@ export interface ContentHandle {
 /** What a handle needs of its reader. */
 export interface BlockSource {
   readonly blockSize: number;
-  /** The block if it is in memory, synchronously; counts a cache hit when it is. */
+  /** The block if it is in memory, synchronously. */
   cached(pin: Pin, blockNo: number): Buffer | undefined;
   /**
    * Hands blocks [first, last] of a read to `sink` (with the block number), at once for blocks

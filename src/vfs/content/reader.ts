@@ -84,7 +84,7 @@ export class ContentReader {
       throw new RangeError('blockSize must be a whole number of at least 4096 bytes');
     this.source = {
       blockSize: this.blockSize,
-      cached: (pin, blockNo) => this.cached(pin, blockNo),
+      cached: (pin, blockNo) => this.cache.get(blockKey(pin, blockNo)),
       blocks: (pin, first, last, aheadTo, sink) => this.blocks(pin, first, last, aheadTo, sink),
       readAhead: (pin, from, to) => this.readAhead(pin, from, to),
       span: (pin, offset, end, target, at) => this.span(pin, offset, end, target, at),
@@ -143,12 +143,6 @@ export class ContentReader {
     return new Handle(this.source, pin, new ReadAhead(this.blockSize, this.readAheadMax));
   }
 
-  private cached(pin: Pin, blockNo: number): Buffer | undefined {
-    const hit = this.cache.get(blockKey(pin, blockNo));
-    if (hit) this.stats.cacheHits += 1;
-    return hit;
-  }
-
   private blocks(
     pin: Pin,
     first: number,
@@ -163,12 +157,10 @@ export class ContentReader {
       const key = blockKey(pin, b);
       const hit = this.cache.get(key);
       if (hit) {
-        this.stats.cacheHits += 1;
         sink(b, hit);
       } else if (this.cache.onDisk(key)) {
         waits.push(this.fromDisk(pin, b, key, (buf) => sink(b, buf)));
       } else {
-        this.stats.cacheMisses += 1;
         missing.push(b);
         sinks.push((buf) => sink(b, buf));
       }
@@ -189,7 +181,6 @@ export class ContentReader {
     for (let b = first; b <= last; b++) {
       if (this.cache.has(blockKey(pin, b)) || this.queue.fetching(pin, b)) return undefined;
     }
-    this.stats.cacheMisses += last - first + 1;
     return this.queue.span(pin, start, stop, { from: offset, to: end, target, at });
   }
 
@@ -216,11 +207,9 @@ export class ContentReader {
   private async fromDisk(pin: Pin, blockNo: number, key: string, sink: BlockSink): Promise<void> {
     const buf = await this.cache.fromDisk(key);
     if (buf) {
-      this.stats.cacheHits += 1;
       sink(buf);
       return;
     }
-    this.stats.cacheMisses += 1;
     await this.fetch(pin, [blockNo], -1, [sink])[0];
   }
 

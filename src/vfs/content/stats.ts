@@ -4,10 +4,6 @@ export interface ContentStats {
   blocksFetched: number;
   /** Bytes received from the network, including bytes skipped in a whole-file answer to a Range. */
   bytesFetched: number;
-  /** Blocks a read found in the cache (either tier). */
-  cacheHits: number;
-  /** Blocks a read did not find in the cache (it fetched them or joined a fetch in flight). */
-  cacheMisses: number;
   /** Range answers tagged with another version than the pinned one: dropped unread. */
   versionMismatches: number;
   /** Download URLs fetched again (expired, refused, or past their maximum age). */
@@ -35,8 +31,6 @@ export function emptyStats(): ContentStats {
   return {
     blocksFetched: 0,
     bytesFetched: 0,
-    cacheHits: 0,
-    cacheMisses: 0,
     versionMismatches: 0,
     urlRefreshes: 0,
     rangeIgnored: 0,
