@@ -81,7 +81,8 @@ describe('content reader: reads against the emulator', () => {
     assert.equal(r.blockSize, 128 * KiB, 'the default block is one FUSE read');
     assert.equal(r.stats.readAheadBlocks, 0);
     assert.ok(r.stats.blocksFetched <= reads * 2, `fetched ${r.stats.blocksFetched} blocks`);
-    // A 4 KiB read costs one small block (two when it straddles), in one GET: not a MiB.
+    // A 4 KiB read costs at most two small blocks, in one GET: not a MiB (since small random reads
+    // fetch only their own pages, it costs less: content-span.test.ts holds it to that).
     assert.ok(r.stats.bytesFetched <= reads * 2 * 128 * KiB, `fetched ${r.stats.bytesFetched} bytes`);
     assert.equal(r.stats.rangeRequests, reads);
     assert.equal(r.stats.rangeIgnored, 0);

@@ -76,9 +76,10 @@ describe('content reader: small random reads fetch their own bytes', () => {
     await check(0, 16 * KiB);
     assert.equal(r.stats.spanFetches, 0);
     assert.equal(r.stats.blocksFetched, 1);
-    // A random read within that cached block: a hit.
+    // A small random read elsewhere: its own bytes.
     await check(3 * MiB, 100);
     assert.equal(r.stats.spanFetches, 1);
+    // A random read within the cached block: a hit.
     await check(50 * KiB, 4 * KiB);
     assert.equal(r.stats.spanFetches, 1);
     assert.equal(r.stats.rangeRequests, 2);
