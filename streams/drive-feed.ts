@@ -18,6 +18,7 @@ import {
   takeUntil,
   timer,
 } from 'rxjs';
+import { backoffDelay } from '../src/graph/index.js';
 import type { AppliedChanges, Index } from '../store/index.js';
 import { type DeltaSource, type RunProgress, runDelta } from './delta-run.js';
 import { exclusiveRuns } from './exclusive-runs.js';
@@ -218,8 +219,7 @@ export class DriveFeed {
 export function backoff(err: unknown, attempt: number, policy: RetryPolicy): number {
   const retryAfter = (err as { retryAfterMs?: number } | null)?.retryAfterMs;
   if (typeof retryAfter === 'number' && retryAfter >= 0) return retryAfter;
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
-  return Math.round(base / 2 + Math.random() * (base / 2));
+  return Math.round(backoffDelay(attempt, policy.initialDelayMs, policy.maxDelayMs));
 }
 
 function describe(err: unknown): string {

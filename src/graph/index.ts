@@ -2,6 +2,7 @@ export type { DeltaOptions, DeltaPage, DeltaQuery } from './api/delta.js';
 export type { CreateFolderOptions, ItemQuery } from './api/items.js';
 export type { SubscriptionRequest } from './api/subscriptions.js';
 export type { GraphTransport } from './api/transport.js';
+export { backoffDelay } from './backoff.js';
 export { type BudgetOptions, RequestBudget } from './budget.js';
 export { type CallSettings, GraphCallOptions } from './call-options.js';
 export {

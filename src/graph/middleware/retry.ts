@@ -1,4 +1,5 @@
 import type { Context } from '@microsoft/microsoft-graph-client';
+import { backoffDelay } from '../backoff.js';
 import { type CallInfo, callInfo } from '../call-options.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { sleep } from '../sleep.js';
@@ -55,7 +56,7 @@ export class RetryMiddleware extends Link {
         if (attempt >= this.maxAttempts || !this.retriesStatus(res.status, info)) return;
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
         if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) return;
-        delay = retryAfter ?? this.backoff(attempt);
+        delay = retryAfter ?? backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
         reason = String(res.status);
         await res.body?.cancel().catch(() => {});
       } catch (err) {
@@ -66,7 +67,7 @@ export class RetryMiddleware extends Link {
         )
           throw err;
         if (info.signal?.aborted) throw err;
-        delay = this.backoff(attempt);
+        delay = backoffDelay(attempt, this.baseDelayMs, this.maxDelayMs);
         reason = err.code ?? err.phase;
       }
       graphMetrics().retries.add(1, { 'http.route': info.route, 'deltafs.retry.reason': reason });
@@ -82,11 +83,5 @@ export class RetryMiddleware extends Link {
   private retriesTransport(err: TransportError, info: CallInfo): boolean {
     if (!info.replayable) return false;
     return info.idempotent || err.phase === 'connect';
-  }
-
-  /** "Equal jitter": half the step fixed, half random, so retries spread out but never bunch at zero. */
-  private backoff(attempt: number): number {
-    const step = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return step / 2 + Math.random() * (step / 2);
   }
 }

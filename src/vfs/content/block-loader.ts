@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ThrottleGate } from '../../graph/index.js';
+import { backoffDelay, type ThrottleGate } from '../../graph/index.js';
 import type { DownloadUrls, Pin } from './download-urls.js';
 import { ContentError, VersionChangedError } from './errors.js';
 import {
@@ -178,17 +178,12 @@ export class BlockLoader {
           }
           this.stats.retries += 1;
           if (err.retryAfterMs !== undefined) this.gate.pause(err.retryAfterMs);
-          else await sleep(this.backoff(failures), undefined, { signal });
+          else await sleep(backoffDelay(failures, this.backoffMs, MAX_BACKOFF_MS), undefined, { signal });
           continue;
         }
         throw err;
       }
     }
-  }
-
-  private backoff(failures: number): number {
-    const ms = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2 ** (failures - 1));
-    return ms * (0.5 + Math.random() / 2);
   }
 }
 
