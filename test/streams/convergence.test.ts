@@ -7,38 +7,16 @@ import type { TruthItem } from '../../src/emulator/index.js';
 import { openIndex } from '../../store/index.js';
 import { SyncEngine } from '../../streams/sync-engine.js';
 import { harness } from '../graph/fixture.js';
+import { type ControlApi, controlApi } from '../helpers/control-api.js';
 import { diffTrees, indexTree, truthTree } from './tree.js';
 
-async function control<T>(
-  h: Awaited<ReturnType<typeof harness>>,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const { Agent, request } = await import('undici');
-  const agent = new Agent({ connect: { ca: h.emu.info.caPem } });
-  try {
-    const res = await request(`${h.emu.info.controlUrl}${path}`, {
-      dispatcher: agent,
-      method: method as 'GET',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`control ${path}: ${res.statusCode} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  } finally {
-    await agent.close();
-  }
-}
-
 async function converged(
-  h: Awaited<ReturnType<typeof harness>>,
+  api: ControlApi,
   engine: SyncEngine,
   driveId: string,
   index: ReturnType<typeof openIndex>,
 ) {
-  const truth = await control<{ value: TruthItem[] }>(h, 'GET', `/drives/${driveId}/truth`);
+  const truth = await api.control<{ value: TruthItem[] }>('GET', `/drives/${driveId}/truth`);
   await engine.feed(driveId)!.syncNow();
   const diff = diffTrees(indexTree(index, driveId), truthTree(truth.value));
   assert.deepEqual(diff, [], `index differs from the emulator's truth:\n${diff.join('\n')}`);
@@ -49,6 +27,7 @@ describe('streams: the index converges to the emulator truth', () => {
   for (const seed of [11, 23, 37]) {
     it(`seed ${seed}: storms of remote changes under injected faults`, async () => {
       const h = await harness({ items: 1500, seed });
+      const api = controlApi(h.emu.info.controlUrl, h.emu.info.caPem);
       const dir = mkdtempSync(join(tmpdir(), 'deltafs-conv-'));
       const index = openIndex(join(dir, 'index.lmdb'));
       const engine = new SyncEngine({
@@ -60,9 +39,9 @@ describe('streams: the index converges to the emulator truth', () => {
       try {
         const driveId = h.emu.info.drives[0]!.id;
         engine.add(driveId, h.client());
-        await converged(h, engine, driveId, index);
+        await converged(api, engine, driveId, index);
         for (let round = 0; round < 4; round++) {
-          await control(h, 'PATCH', '/faults', {
+          await api.control('PATCH', '/faults', {
             seed: seed * 100 + round,
             p429: 0.08,
             p503: 0.08,
@@ -71,16 +50,16 @@ describe('streams: the index converges to the emulator truth', () => {
             retryAfterSec: 0,
             forceResync: round === 2 ? 1 : 0,
           });
-          await control(h, 'POST', `/drives/${driveId}/storm`, { seed: seed * 1000 + round, count: 150 });
+          await api.control('POST', `/drives/${driveId}/storm`, { seed: seed * 1000 + round, count: 150 });
           const sync = engine.feed(driveId)!.syncNow();
           // More changes while the round is in flight: the round after must pick them up.
-          await control(h, 'POST', `/drives/${driveId}/storm`, {
+          await api.control('POST', `/drives/${driveId}/storm`, {
             seed: seed * 1000 + round + 500,
             count: 50,
           });
           await sync;
-          await control(h, 'PATCH', '/faults', { p429: 0, p503: 0, pReset: 0, pTruncate: 0 });
-          await converged(h, engine, driveId, index);
+          await api.control('PATCH', '/faults', { p429: 0, p503: 0, pReset: 0, pTruncate: 0 });
+          await converged(api, engine, driveId, index);
         }
         // The faults did happen: the index converged through them, not around them.
         const stats = h.emu.server.stats;
@@ -92,6 +71,7 @@ describe('streams: the index converges to the emulator truth', () => {
         engine.close();
         await index.close();
         rmSync(dir, { recursive: true, force: true });
+        await api.close();
         await h.close();
       }
     });

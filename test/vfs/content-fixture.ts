@@ -7,7 +7,7 @@ import {
   type ContentVersion,
 } from '../../src/vfs/content/index.js';
 import { type Harness, harness } from '../graph/fixture.js';
-import { controlApi } from './control-api.js';
+import { controlApi } from '../helpers/control-api.js';
 
 /** A seeded random source in [0, 1): the project's one PRNG. */
 export { mulberry32 as prng } from '../../src/emulator/http/random.js';

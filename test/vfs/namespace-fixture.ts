@@ -13,7 +13,7 @@ import { Vfs, type VfsOptions, webUrlsFromGraph } from '../../src/vfs/index.js';
 import { type Index, openIndex } from '../../store/index.js';
 import { SyncEngine } from '../../streams/sync-engine.js';
 import { type Harness, harness } from '../graph/fixture.js';
-import { controlApi } from './control-api.js';
+import { controlApi } from '../helpers/control-api.js';
 
 export interface RemoteItem {
   id: string;

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { trustingAgent } from '../helpers/tls.js';
+import { trustingAgent } from './tls.js';
 
 /** The emulator's control API (remote changes, the truth, faults), over HTTPS trusting its CA. */
 export interface ControlApi {
