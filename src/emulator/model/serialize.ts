@@ -101,7 +101,8 @@ export function toDriveItem(
       mimeType: item.mimeType ?? mimeTypeFor(item.name),
       hashes: { quickXorHash: drive.hashFor(item) ?? undefined },
     };
-    if (shape === 'item' && ctx.downloadUrl) out['@microsoft.graph.downloadUrl'] = ctx.downloadUrl(item);
+    if (shape === 'item' && ctx.downloadUrl && (!sel || sel.has('@microsoft.graph.downloadUrl')))
+      out['@microsoft.graph.downloadUrl'] = ctx.downloadUrl(item);
   }
   return out;
 }

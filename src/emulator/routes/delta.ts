@@ -88,8 +88,7 @@ function deltaHandler(state: EmulatorState, ctx: RequestContext): Reply {
     excludeParents: /deltaExcludeParent/i.test(header(ctx, 'prefer') ?? ''),
     shuffle: (items) => shuffle(items, rand),
   });
-  const sctx = serializeContext(state, tenant, drive, false);
-  sctx.select = cursor.select ? new Set(cursor.select) : null;
+  const sctx = serializeContext(state, tenant, drive, false, cursor.select);
   const value = page.items.map((item: EmItem) =>
     applySelect(toDriveItem(sctx, item, 'delta'), cursor.select),
   );

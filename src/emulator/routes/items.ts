@@ -41,11 +41,12 @@ export function itemRoutes(state: EmulatorState): Route[] {
         const inm = header(ctx, 'if-none-match');
         if (inm && (inm === eTagOf(item) || inm === cTagOf(item)))
           return { status: 304, headers: { ETag: eTagOf(item) } };
-        const json = toDriveItem(serializeContext(state, tenant, drive, true), item, 'item');
+        const select = parseSelect(ctx.url.searchParams.get('$select'));
+        const json = toDriveItem(serializeContext(state, tenant, drive, true, select), item, 'item');
         return {
           status: 200,
           headers: { ETag: eTagOf(item) },
-          json: applySelect(json, parseSelect(ctx.url.searchParams.get('$select'))),
+          json: applySelect(json, select),
         };
       },
     },
@@ -63,8 +64,8 @@ export function itemRoutes(state: EmulatorState): Route[] {
         const skip = decodeSkipToken(ctx.url.searchParams.get('$skiptoken'));
         // Offsets into the live map: paging is not consistent under concurrent writes, as on Graph.
         const ids = [...item.children.values()].slice(skip, skip + top);
-        const sctx = serializeContext(state, tenant, drive, true);
         const select = parseSelect(ctx.url.searchParams.get('$select'));
+        const sctx = serializeContext(state, tenant, drive, true, select);
         const value = ids.map((id) => applySelect(toDriveItem(sctx, drive.items.get(id)!, 'item'), select));
         const json: Record<string, unknown> = { value };
         if (skip + top < item.children.size) {

@@ -27,8 +27,11 @@ export function serializeContext(
   tenant: Tenant,
   drive: Drive,
   withDownloadUrls: boolean,
+  /** The request's $select: properties it drops are not computed. */
+  select: string[] | null = null,
 ): SerializeContext {
   return {
+    select: select ? new Set(select) : null,
     tenant,
     drive,
     site: tenant.siteOf(drive),
