@@ -13,7 +13,6 @@ import { GraphClient, TenantState } from '../../src/graph/index.js';
 import { captureLog, harness } from '../graph/fixture.js';
 
 /** The emulator registers this public client for the device code flow (EmulatorInfo does not carry it). */
-const PUBLIC_CLIENT_ID = '0c8e0b4e-5d1a-4c57-8e5b-2f1f3b7f6a02';
 
 const tokenCalls = (emu: Emulator) => emu.server.stats.count({ route: 'oauth2 token' });
 
@@ -141,7 +140,7 @@ describe('MSAL token providers against the emulator', () => {
     const prompts: DeviceCodePrompt[] = [];
     const cfg = {
       ...authority(),
-      clientId: PUBLIC_CLIENT_ID,
+      clientId: emu.info.publicClientId,
       cacheFile,
       log,
       onDeviceCode: (p: DeviceCodePrompt) => prompts.push(p),
