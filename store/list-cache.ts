@@ -8,7 +8,7 @@
 import type { ChildEntry } from './types.js';
 
 interface Cached {
-  stamp: number | undefined;
+  stamp: number;
   entries: readonly ChildEntry[];
 }
 
@@ -19,7 +19,7 @@ export class ListCache {
   /** At most `maxEntries` child entries in all; one folder takes at most half of them. */
   constructor(readonly maxEntries: number) {}
 
-  get(tag: string, folderId: string, stamp: number | undefined): readonly ChildEntry[] | undefined {
+  get(tag: string, folderId: string, stamp: number): readonly ChildEntry[] | undefined {
     const key = cacheKey(tag, folderId);
     const hit = this.#byFolder.get(key);
     if (hit === undefined) return undefined;
@@ -33,13 +33,8 @@ export class ListCache {
     return hit.entries;
   }
 
-  /** Whether a listing of this many entries may be kept. */
-  fits(count: number): boolean {
-    return count <= this.maxEntries / 2;
-  }
-
-  set(tag: string, folderId: string, stamp: number | undefined, entries: ChildEntry[]): void {
-    if (!this.fits(entries.length)) return;
+  set(tag: string, folderId: string, stamp: number, entries: ChildEntry[]): void {
+    if (entries.length > this.maxEntries / 2) return;
     const key = cacheKey(tag, folderId);
     const old = this.#byFolder.get(key);
     if (old !== undefined) this.#drop(key, old);
