@@ -7,6 +7,11 @@ import type { DeliveryStats, Subscription } from './types.js';
 
 /** Under a steady stream of changes a pure trailing debounce would never fire; this caps the wait. */
 const MAX_WAIT_FACTOR = 10;
+/**
+ * Debounces of drives changed together end a millisecond or two apart (timers are created at
+ * different instants, and a busy event loop runs them late); a short gather keeps them in one POST.
+ */
+const GATHER_MS = 10;
 
 export interface NotifierOptions {
   store: SubscriptionStore;
@@ -82,8 +87,8 @@ export class Notifier {
       batch.set(sub.id, sub);
       this.outbox.set(sub.notificationUrl, batch);
     }
-    // Drives whose debounce ends in the same instant share the flush, hence one POST per URL.
-    this.flushTimer ??= this.o.timers.after(0, () => this.flush());
+    // Drives whose debounces end within GATHER_MS share the flush, hence one POST per URL.
+    this.flushTimer ??= this.o.timers.after(GATHER_MS, () => this.flush());
   }
 
   private flush(): void {
