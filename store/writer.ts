@@ -68,7 +68,8 @@ export class DriveWriter {
     const rec = toRecord(input, this.state.generation);
     const key = itemKey(d, id);
     // (lmdb's typings say void; inside a transaction putSync returns whether the write happened.)
-    const inserted: unknown = this.firstEnumeration && this.dbs.items.putSync(key, rec, { noOverwrite: true });
+    const inserted: unknown =
+      this.firstEnumeration && this.dbs.items.putSync(key, rec, { noOverwrite: true });
     const old = inserted === true ? undefined : this.getItem(id);
     if (old !== undefined && sameRecord(old, rec)) return;
 
