@@ -34,7 +34,7 @@ export class ListCache {
   }
 
   set(tag: string, folderId: string, stamp: number, entries: ChildEntry[]): void {
-    if (entries.length > this.maxEntries / 2) return;
+    if (!this.fits(entries.length)) return;
     const key = cacheKey(tag, folderId);
     const old = this.#byFolder.get(key);
     if (old !== undefined) this.#drop(key, old);
@@ -47,6 +47,22 @@ export class ListCache {
       if (this.#size <= this.maxEntries) break;
       this.#drop(k, v);
     }
+  }
+
+  /** Whether a listing of the folder is held, current or not (someone has been listing it). */
+  holds(tag: string, folderId: string): boolean {
+    return this.#byFolder.has(cacheKey(tag, folderId));
+  }
+
+  /** Whether a folder of `entries` entries would be kept at all. */
+  fits(entries: number): boolean {
+    return entries <= this.maxEntries / 2;
+  }
+
+  forget(tag: string, folderId: string): void {
+    const key = cacheKey(tag, folderId);
+    const held = this.#byFolder.get(key);
+    if (held !== undefined) this.#drop(key, held);
   }
 
   /** Forgets every folder of a drive. */

@@ -31,6 +31,12 @@ export interface DeltaRunOptions {
    */
   commitItems?: number;
   commitMs?: number;
+  /**
+   * At the round's end, listings the round changed are read ahead into the index's listing
+   * cache for folders someone is browsing and for folders of at least this many children
+   * (default 1,000), so the next `ls` of a big folder does not pay the range read.
+   */
+  warmMinChildren?: number;
   /** Called after each commit, in order, with the changes of the pages it held. */
   onApplied?: (applied: AppliedChanges, progress: RunProgress) => void;
 }
@@ -78,6 +84,8 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
   // LMDB commits them in order, each with its own link, so a crash still resumes exactly after
   // the last committed page. At most two batches are committing at once.
   let previous: Promise<void> | undefined;
+  /** Folders whose listing a commit of this round changed. */
+  const relisted = new Set<string>();
   try {
     for (;;) {
       let page: DeltaPage;
@@ -125,6 +133,7 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
           await prior?.catch(() => {});
         }
         await prior;
+        for (const id of applied.parents) relisted.add(id);
         progress.pages += pages;
         progress.items += count;
         progress.done = last;
@@ -134,6 +143,7 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
       await prior;
       if (last) {
         await previous;
+        index.warmListings(driveId, relisted, opts.warmMinChildren ?? 1_000);
         return progress;
       }
     }

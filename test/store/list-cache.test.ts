@@ -107,4 +107,56 @@ describe('listing cache', () => {
     t.index.list(D, 'docs');
     assert.ok(Object.isFrozen(t.index.list(D, 'docs').entries[0]), 'small folders still are');
   });
+  describe('warmListings', () => {
+    const cachedNow = (id: string) => {
+      const entries = t.index.list(D, id, { limit: 1000 }).entries;
+      return entries.length > 0 && Object.isFrozen(entries[0]);
+    };
+
+    it('reads ahead folders of at least minChildren by childCount, and no others', async () => {
+      await t.index.applyBatch(
+        D,
+        [
+          up(folder('docs', 'Docs', ROOT, { childCount: 13 })),
+          up(folder('small', 'Small', ROOT, { childCount: 2 })),
+          up(file('s1', 'One.txt', 'small')),
+          up(file('s2', 'Two.txt', 'small')),
+          up(file('f12', 'File 12.txt', 'docs')),
+        ],
+        delta(),
+      );
+      assert.equal(t.index.warmListings(D, ['docs', 'small', 'f12', 'missing'], 10), 1);
+      assert.ok(cachedNow('docs'), 'the big folder is served from memory');
+      assert.ok(!cachedNow('small'), 'a small folder nobody listed is left alone');
+      assert.deepEqual(
+        t.index.list(D, 'docs').entries.map((e) => e.name),
+        names(t.index, 'docs'),
+      );
+      assert.equal(t.index.list(D, 'docs').entries.length, 13);
+      assert.equal(t.index.warmListings(D, ['docs'], 10), 0, 'already current: nothing read');
+    });
+
+    it('re-reads a browsed folder whatever its size, and forgets one that is gone', async () => {
+      names(t.index, 'docs');
+      await t.index.applyBatch(D, [up(file('f3', 'Zebra.txt', 'docs'))], next(2));
+      assert.equal(t.index.warmListings(D, ['docs'], 1_000_000), 1);
+      assert.ok(cachedNow('docs'));
+      assert.equal(t.index.list(D, 'docs').entries.at(-1)?.name, 'Zebra.txt');
+
+      await t.index.applyBatch(
+        D,
+        Array.from({ length: 12 }, (_, i) => del(`f${i}`)).concat([del('docs')]),
+        delta(3),
+      );
+      assert.equal(t.index.getItem(D, 'docs'), undefined);
+      assert.equal(t.index.warmListings(D, ['docs'], 0), 0);
+      assert.deepEqual(t.index.list(D, 'docs').entries, []);
+    });
+
+    it('skips a folder too big for the cache', async () => {
+      await t.index.applyBatch(D, [up(folder('docs', 'Docs', ROOT, { childCount: 21 }))], delta());
+      assert.equal(t.index.warmListings(D, ['docs'], 10), 0, 'over half of the 40-entry cache');
+      assert.ok(!cachedNow('docs'));
+    });
+  });
 });

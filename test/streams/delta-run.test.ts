@@ -137,4 +137,25 @@ describe('streams: one delta round', () => {
       await index.close();
     }
   });
+  it('reads the listings of big folders ahead at the end of the round', async () => {
+    const driveId = h.emu.info.drives[0]!.id;
+    const index = openIndex(join(dir, 'index-warm'));
+    try {
+      await runDelta({ graph: h.client(), index, driveId, top: 500, warmMinChildren: 50 });
+      const counts = new Map<string, number>();
+      for (const item of truth()) {
+        if (item.parentId !== null) counts.set(item.parentId, (counts.get(item.parentId) ?? 0) + 1);
+      }
+      const big = [...counts].filter(([, n]) => n >= 50).map(([id]) => id);
+      const small = [...counts].filter(([, n]) => n < 50).map(([id]) => id);
+      assert.ok(big.length > 0 && small.length > 0, `${big.length} big, ${small.length} small folders`);
+      // Pages of a cached listing hand out its frozen entries; a range read builds new ones.
+      const cached = (id: string) => Object.isFrozen(index.list(driveId, id, { limit: 1 }).entries[0]);
+      for (const id of big) assert.ok(cached(id), `folder ${id} (${counts.get(id)} children) read ahead`);
+      for (const id of small) assert.ok(!cached(id), `folder ${id} (${counts.get(id)} children) left alone`);
+      for (const id of big) assert.equal(index.list(driveId, id).entries.length, counts.get(id));
+    } finally {
+      await index.close();
+    }
+  });
 });
