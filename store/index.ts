@@ -162,15 +162,17 @@ export class Index {
   /**
    * Reads ahead the listings that the next `ls` would otherwise pay a range read for (15–25 ms
    * per 10,000 entries): of the given folders (those a round of changes touched), each whose
-   * listing is cached but stale (someone is browsing it) or that holds at least `minChildren`
-   * entries by its last known childCount. Returns how many listings were read.
+   * cached listing a reader has used since it was read (someone is browsing it) or that holds at
+   * least `minChildren` entries by its last known childCount. Listings read here count as unused
+   * until a reader asks, so a folder nobody lists is not read again after every change to it.
+   * Returns how many listings were read.
    */
   warmListings(driveId: string, folderIds: Iterable<string>, minChildren: number): number {
     const tag = this.#tag(driveId);
     if (tag === undefined) return 0;
     let warmed = 0;
     for (const id of folderIds) {
-      if (!this.#lists.holds(tag, id)) {
+      if (!this.#lists.browsed(tag, id)) {
         const childCount = read.getItem(this.#dbs, tag, id)?.childCount ?? 0;
         if (childCount < minChildren || !this.#lists.fits(childCount)) continue;
       }
@@ -179,8 +181,8 @@ export class Index {
         this.#lists.forget(tag, id);
         continue;
       }
-      if (this.#lists.get(tag, id, stamp) !== undefined) continue;
-      this.#lists.set(tag, id, stamp, read.list(this.#dbs, tag, id).entries);
+      if (this.#lists.isCurrent(tag, id, stamp)) continue;
+      this.#lists.set(tag, id, stamp, read.list(this.#dbs, tag, id).entries, false);
       warmed++;
     }
     return warmed;

@@ -10,6 +10,8 @@ import type { ChildEntry } from './types.js';
 interface Cached {
   stamp: number;
   entries: readonly ChildEntry[];
+  /** Served to a reader since it was cached (a listing read ahead starts unread). */
+  read: boolean;
 }
 
 export class ListCache {
@@ -30,10 +32,12 @@ export class ListCache {
     // Least recently used first: a hit moves to the end.
     this.#byFolder.delete(key);
     this.#byFolder.set(key, hit);
+    hit.read = true;
     return hit.entries;
   }
 
-  set(tag: string, folderId: string, stamp: number, entries: ChildEntry[]): void {
+  /** `read`: whether a reader asked for this listing (false when it is read ahead). */
+  set(tag: string, folderId: string, stamp: number, entries: ChildEntry[], read = true): void {
     if (!this.fits(entries.length)) return;
     const key = cacheKey(tag, folderId);
     const old = this.#byFolder.get(key);
@@ -41,7 +45,7 @@ export class ListCache {
     // Entries are frozen; the array is not (slicing a frozen array is ten times slower) and is
     // never handed out, only copies of it.
     for (const e of entries) Object.freeze(e);
-    this.#byFolder.set(key, { stamp, entries });
+    this.#byFolder.set(key, { stamp, entries, read });
     this.#size += entries.length;
     for (const [k, v] of this.#byFolder) {
       if (this.#size <= this.maxEntries) break;
@@ -49,9 +53,14 @@ export class ListCache {
     }
   }
 
-  /** Whether a listing of the folder is held, current or not (someone has been listing it). */
-  holds(tag: string, folderId: string): boolean {
-    return this.#byFolder.has(cacheKey(tag, folderId));
+  /** Whether a reader has been listing the folder: a listing of it is held, current or not, and was served. */
+  browsed(tag: string, folderId: string): boolean {
+    return this.#byFolder.get(cacheKey(tag, folderId))?.read === true;
+  }
+
+  /** Whether the held listing is the one of this stamp (without counting as a use). */
+  isCurrent(tag: string, folderId: string, stamp: number): boolean {
+    return this.#byFolder.get(cacheKey(tag, folderId))?.stamp === stamp;
   }
 
   /** Whether a folder of `entries` entries would be kept at all. */

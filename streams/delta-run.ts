@@ -33,8 +33,9 @@ export interface DeltaRunOptions {
   commitMs?: number;
   /**
    * At the round's end, listings the round changed are read ahead into the index's listing
-   * cache for folders someone is browsing and for folders of at least this many children
-   * (default 1,000), so the next `ls` of a big folder does not pay the range read.
+   * cache: for folders a reader has listed since their last read, and after an enumeration also
+   * for folders of at least this many children (default 1,000), so that neither the next `ls` of
+   * a browsed folder nor the first `ls` of a big one pays the range read.
    */
   warmMinChildren?: number;
   /** Called after each commit, in order, with the changes of the pages it held. */
@@ -143,7 +144,8 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
       await prior;
       if (last) {
         await previous;
-        index.warmListings(driveId, relisted, opts.warmMinChildren ?? 1_000);
+        const minChildren = progress.enumerating ? (opts.warmMinChildren ?? 1_000) : Number.POSITIVE_INFINITY;
+        index.warmListings(driveId, relisted, minChildren);
         return progress;
       }
     }

@@ -153,6 +153,24 @@ describe('listing cache', () => {
       assert.deepEqual(t.index.list(D, 'docs').entries, []);
     });
 
+    it('reads a listing read ahead again only once a reader has used it', async () => {
+      await t.index.applyBatch(D, [up(folder('docs', 'Docs', ROOT, { childCount: 12 }))], delta());
+      assert.equal(t.index.warmListings(D, ['docs'], 10), 1);
+      await t.index.applyBatch(D, [up(file('f3', 'Zebra.txt', 'docs'))], delta(2));
+      assert.equal(t.index.warmListings(D, ['docs'], Number.POSITIVE_INFINITY), 0, 'nobody listed it');
+      assert.equal(t.index.list(D, 'docs').entries.at(-1)?.name, 'Zebra.txt');
+      await t.index.applyBatch(D, [up(file('f4', 'Yak.txt', 'docs'))], delta(3));
+      assert.equal(t.index.warmListings(D, ['docs'], Number.POSITIVE_INFINITY), 1, 'listed since');
+      assert.ok(cachedNow('docs'));
+      assert.deepEqual(
+        t.index
+          .list(D, 'docs')
+          .entries.slice(-2)
+          .map((e) => e.name),
+        ['Yak.txt', 'Zebra.txt'],
+      );
+    });
+
     it('skips a folder too big for the cache', async () => {
       await t.index.applyBatch(D, [up(folder('docs', 'Docs', ROOT, { childCount: 21 }))], delta());
       assert.equal(t.index.warmListings(D, ['docs'], 10), 0, 'over half of the 40-entry cache');

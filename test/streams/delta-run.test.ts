@@ -148,12 +148,29 @@ describe('streams: one delta round', () => {
       }
       const big = [...counts].filter(([, n]) => n >= 50).map(([id]) => id);
       const small = [...counts].filter(([, n]) => n < 50).map(([id]) => id);
-      assert.ok(big.length > 0 && small.length > 0, `${big.length} big, ${small.length} small folders`);
-      // Pages of a cached listing hand out its frozen entries; a range read builds new ones.
+      assert.ok(big.length > 1 && small.length > 0, `${big.length} big, ${small.length} small folders`);
+      // Pages of a cached listing hand out its frozen entries; a range read builds new ones. (A
+      // look counts as a use of the listing: one big folder is kept unlooked-at for later.)
       const cached = (id: string) => Object.isFrozen(index.list(driveId, id, { limit: 1 }).entries[0]);
-      for (const id of big) assert.ok(cached(id), `folder ${id} (${counts.get(id)} children) read ahead`);
+      const [unlisted, ...listed] = big;
+      for (const id of listed) assert.ok(cached(id), `folder ${id} (${counts.get(id)} children) read ahead`);
       for (const id of small) assert.ok(!cached(id), `folder ${id} (${counts.get(id)} children) left alone`);
-      for (const id of big) assert.equal(index.list(driveId, id).entries.length, counts.get(id));
+      for (const id of listed) assert.equal(index.list(driveId, id).entries.length, counts.get(id));
+
+      // An incremental round reads again only listings a reader used since their last read: a
+      // big folder listed above and a small one listed now, not the big folder nobody looked at.
+      const [smallId] = small;
+      const [bigId] = listed;
+      index.list(driveId, smallId!);
+      const drive = h.emu.tenant.drive(driveId)!;
+      for (const id of [smallId!, bigId!, unlisted!]) drive.createFolder(id, 'new here');
+      await runDelta({ graph: h.client(), index, driveId, top: 500, warmMinChildren: 50 });
+      assert.ok(cached(smallId!), 'the small folder listed since was read again');
+      assert.ok(cached(bigId!), 'the big folder listed since was read again');
+      assert.ok(!cached(unlisted!), 'the big folder nobody listed was not');
+      for (const id of [smallId!, bigId!, unlisted!]) {
+        assert.ok(index.list(driveId, id).entries.some((e) => e.name === 'new here'));
+      }
     } finally {
       await index.close();
     }
