@@ -37,9 +37,8 @@ export class DriveWriter {
   private readonly upserted = new Set<string>();
   private readonly deleted = new Set<string>();
   private readonly moved = new Set<string>();
+  /** Folders whose listing changed (removed folders leave it): each gets a new stamp. */
   private readonly parents = new Set<string>();
-  /** Folders whose listing changed, including folders removed since (unlike `parents`). */
-  private readonly relisted = new Set<string>();
   /**
    * The drive's first enumeration (no deltaLink yet, not a resync): nearly every id is new, so an
    * upsert tries the insert first and reads only when the id exists. At 1M items the lookup
@@ -108,11 +107,8 @@ export class DriveWriter {
     this.upserted.delete(old.id);
     this.moved.delete(old.id);
     this.parents.delete(old.id);
-    if (old.isFolder) {
-      // Unstamped folders are never served from a listing cache (list-cache.ts).
-      this.relisted.delete(old.id);
-      this.dbs.stamps.removeSync(stampKey(d, old.id));
-    }
+    // Unstamped folders are never served from a listing cache (list-cache.ts).
+    if (old.isFolder) this.dbs.stamps.removeSync(stampKey(d, old.id));
   }
 
   markPending(id: string): void {
@@ -163,17 +159,11 @@ export class DriveWriter {
 
   /** Ends the transaction's edits: the drive state, and a new stamp on every changed listing. */
   saveState(): void {
-    if (this.relisted.size > 0) {
+    if (this.parents.size > 0) {
       const stamp = nextStamp(this.dbs);
-      for (const id of this.relisted) this.dbs.stamps.putSync(stampKey(this.tag, id), stamp);
-      this.relisted.clear();
+      for (const id of this.parents) this.dbs.stamps.putSync(stampKey(this.tag, id), stamp);
     }
     this.dbs.drives.putSync(this.driveId, this.state);
-  }
-
-  private touch(parentId: string): void {
-    this.parents.add(parentId);
-    this.relisted.add(parentId);
   }
 
   private link(rec: IndexedItem, folded: string): void {
@@ -181,7 +171,7 @@ export class DriveWriter {
     const parentId = rec.parentId!;
     const key = childKey(d, parentId, folded);
     const value = childValue(rec);
-    this.touch(parentId);
+    this.parents.add(parentId);
     // Nearly always the key is free: try that first and spare a read.
     const inserted: unknown = this.dbs.children.putSync(key, value, { noOverwrite: true });
     if (inserted === true) return;
@@ -210,12 +200,12 @@ export class DriveWriter {
         this.dbs.collisions.removeSync(collisionKey(d, parentId, folded, next.id));
         this.state.collisions -= 1;
         this.dbs.children.putSync(key, childValue(next));
-        this.touch(parentId);
+        this.parents.add(parentId);
         return;
       }
     }
     this.dbs.children.removeSync(key);
-    this.touch(parentId);
+    this.parents.add(parentId);
   }
 
   /** Rewrites the listing value if this item owns its key; a displaced item has none. */
@@ -223,7 +213,7 @@ export class DriveWriter {
     const key = childKey(this.tag, rec.parentId!, folded);
     if (this.state.collisions > 0 && this.dbs.children.get(key)?.[0] !== rec.id) return;
     this.dbs.children.putSync(key, childValue(rec));
-    this.touch(rec.parentId!);
+    this.parents.add(rec.parentId!);
   }
 
   private firstDisplaced(parentId: string, folded: string): IndexedItem | undefined {
