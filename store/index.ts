@@ -176,12 +176,9 @@ export class Index {
         const childCount = read.getItem(this.#dbs, tag, id)?.childCount ?? 0;
         if (childCount < minChildren || !this.#lists.fits(childCount)) continue;
       }
+      // A folder removed since has no stamp: nothing to read (its stale listing is never served).
       const stamp = this.#dbs.stamps.get(stampKey(tag, id));
-      if (stamp === undefined) {
-        this.#lists.forget(tag, id);
-        continue;
-      }
-      if (this.#lists.isCurrent(tag, id, stamp)) continue;
+      if (stamp === undefined || this.#lists.isCurrent(tag, id, stamp)) continue;
       this.#lists.set(tag, id, stamp, read.list(this.#dbs, tag, id).entries, false);
       warmed++;
     }

@@ -53,7 +53,7 @@ export class ListCache {
     }
   }
 
-  /** Whether a reader has been listing the folder: a listing of it is held, current or not, and was served. */
+  /** Whether a reader has used the held listing of the folder (current or not) since it was read. */
   browsed(tag: string, folderId: string): boolean {
     return this.#byFolder.get(cacheKey(tag, folderId))?.read === true;
   }
@@ -66,12 +66,6 @@ export class ListCache {
   /** Whether a folder of `entries` entries would be kept at all. */
   fits(entries: number): boolean {
     return entries <= this.maxEntries / 2;
-  }
-
-  forget(tag: string, folderId: string): void {
-    const key = cacheKey(tag, folderId);
-    const held = this.#byFolder.get(key);
-    if (held !== undefined) this.#drop(key, held);
   }
 
   /** Forgets every folder of a drive. */

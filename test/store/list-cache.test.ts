@@ -136,7 +136,7 @@ describe('listing cache', () => {
       assert.equal(t.index.warmListings(D, ['docs'], 10), 0, 'already current: nothing read');
     });
 
-    it('re-reads a browsed folder whatever its size, and forgets one that is gone', async () => {
+    it('re-reads a browsed folder whatever its size, and skips one that is gone', async () => {
       names(t.index, 'docs');
       await t.index.applyBatch(D, [up(file('f3', 'Zebra.txt', 'docs'))], next(2));
       assert.equal(t.index.warmListings(D, ['docs'], 1_000_000), 1);
