@@ -76,10 +76,7 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
 
   let pending = fetchPage(graph, from, opts.signal);
   // Pages fetched but not yet handed to the index; committed together with the last one's link.
-  let gathered: ItemChange[] = [];
-  let gatheredPages = 0;
-  let gatheredItems = 0;
-  let gatheredSince = 0;
+  let batch = emptyBatch();
   // The commit of the previous batch and its report. A batch's transaction is queued while the
   // previous one is still committing (fsync), so the disk wait overlaps the next pages' work;
   // LMDB commits them in order, each with its own link, so a crash still resumes exactly after
@@ -97,9 +94,7 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
         // The token is gone: start over into a new generation; the old items keep serving
         // listings until the enumeration's end sweeps what it did not see. Gathered pages are
         // dropped: the new enumeration sends their items again.
-        gathered = [];
-        gatheredPages = 0;
-        gatheredItems = 0;
+        batch = emptyBatch();
         await previous;
         await index.beginResync(driveId, { nextLink: err.location });
         progress.enumerating = true;
@@ -108,35 +103,28 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
         continue;
       }
       if (page.nextLink) pending = fetchPage(graph, page.nextLink, opts.signal);
-      if (gatheredPages === 0) gatheredSince = performance.now();
-      for (const change of toItemChanges(page.value)) gathered.push(change);
-      gatheredPages++;
-      gatheredItems += page.value.length;
+      if (batch.pages === 0) batch.since = performance.now();
+      for (const change of toItemChanges(page.value)) batch.changes.push(change);
+      batch.pages++;
+      batch.items += page.value.length;
       const last = page.nextLink === undefined;
-      if (!last && gathered.length < commitItems && performance.now() - gatheredSince < commitMs) continue;
+      if (!last && batch.changes.length < commitItems && performance.now() - batch.since < commitMs) continue;
 
       const link = page.nextLink ? { nextLink: page.nextLink } : { deltaLink: page.deltaLink! };
-      const committed = index.applyBatch(driveId, gathered, link);
+      const committed = index.applyBatch(driveId, batch.changes, link);
       const prior = previous;
-      const pages = gatheredPages;
-      const count = gatheredItems;
-      gathered = [];
-      gatheredPages = 0;
-      gatheredItems = 0;
+      const { pages, items } = batch;
+      batch = emptyBatch();
       previous = (async () => {
-        let applied: AppliedChanges;
-        try {
-          applied = await committed;
-        } catch (err) {
-          throw new CommitError(err);
-        } finally {
-          // Reports stay in order even when a later commit settles first.
-          await prior?.catch(() => {});
-        }
+        // Reports stay in order even when a later commit settles first; an earlier failure
+        // is the one reported.
+        const [outcome] = await Promise.allSettled([committed, prior]);
         await prior;
+        if (outcome.status === 'rejected') throw new CommitError(outcome.reason);
+        const applied = outcome.value;
         for (const id of applied.parents) relisted.add(id);
         progress.pages += pages;
-        progress.items += count;
+        progress.items += items;
         progress.done = last;
         opts.onApplied?.(applied, { ...progress });
       })();
@@ -159,6 +147,19 @@ export async function runDelta(opts: DeltaRunOptions): Promise<RunProgress> {
     }
     throw err;
   }
+}
+
+interface Batch {
+  changes: ItemChange[];
+  pages: number;
+  /** Items as delta sent them (some may not make a change). */
+  items: number;
+  /** When its first page arrived. */
+  since: number;
+}
+
+function emptyBatch(): Batch {
+  return { changes: [], pages: 0, items: 0, since: 0 };
 }
 
 /**
