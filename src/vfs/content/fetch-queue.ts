@@ -12,7 +12,6 @@ interface Run {
   first: number;
   last: number;
   started: boolean;
-  ahead: boolean;
 }
 
 /** Takes a block's bytes; the buffer is only valid during the call. */
@@ -81,7 +80,7 @@ export class FetchQueue {
         if (run && run.last === b - 1 && this.room(run)) run.last = b;
         else {
           if (run) this.start(run, false);
-          run = { pin, first: b, last: b, started: false, ahead: false };
+          run = { pin, first: b, last: b, started: false };
         }
         p = this.track(key, run);
       }
@@ -108,7 +107,7 @@ export class FetchQueue {
       if (run && this.room(run)) run.last = b;
       else {
         if (run) this.start(run, true);
-        run = { pin, first: b, last: b, started: false, ahead: true };
+        run = { pin, first: b, last: b, started: false };
       }
       this.track(key, run);
       this.stats.readAheadBlocks += 1;
