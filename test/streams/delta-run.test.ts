@@ -36,12 +36,19 @@ describe('streams: one delta round', () => {
   });
 
   const truth = () => truthOf(h.emu.tenant.drive(h.emu.info.drives[0]!.id)!);
-
-  it('reports pages in order, and a page that fails to commit forces a fresh enumeration', async () => {
-    const driveId = h.emu.info.drives[0]!.id;
-    const graph = h.client();
-    const index = openIndex(join(dir, 'index'));
+  /** Runs a test on an index of its own (under `name`), closed after it. */
+  async function withIndex(name: string, use: (index: Index, driveId: string) => Promise<void>) {
+    const index = openIndex(join(dir, name));
     try {
+      await use(index, h.emu.info.drives[0]!.id);
+    } finally {
+      await index.close();
+    }
+  }
+
+  it('reports pages in order, and a page that fails to commit forces a fresh enumeration', () =>
+    withIndex('index', async (index, driveId) => {
+      const graph = h.client();
       // The real index, except that its third batch fails inside the write (a disk error, say),
       // while the pipeline may already have queued the fourth.
       let calls = 0;
@@ -73,16 +80,11 @@ describe('streams: one delta round', () => {
       assert.ok(done.done && done.enumerating);
       assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
       assert.equal(index.getDriveState(driveId)?.resyncing, false);
-    } finally {
-      await index.close();
-    }
-  });
+    }));
 
-  it('asks the configured endpoint for a link stored under another origin', async () => {
-    const driveId = h.emu.info.drives[0]!.id;
-    const graph = h.client();
-    const index = openIndex(join(dir, 'moved'));
-    try {
+  it('asks the configured endpoint for a link stored under another origin', () =>
+    withIndex('moved', async (index, driveId) => {
+      const graph = h.client();
       await runDelta({ graph, index, driveId, top: 500 });
       const link = index.getDriveState(driveId)!.deltaLink!;
       // As if the index had been built against the same service listening elsewhere before.
@@ -96,16 +98,11 @@ describe('streams: one delta round', () => {
       assert.ok(done.done && !done.enumerating, 'an incremental round from the stored token');
       assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
       assert.equal(new URL(index.getDriveState(driveId)!.deltaLink!).origin, new URL(link).origin);
-    } finally {
-      await index.close();
-    }
-  });
+    }));
 
-  it('gathers pages into fewer transactions, each with the link of its last page', async () => {
-    const driveId = h.emu.info.drives[0]!.id;
-    const graph = h.client();
-    const index = openIndex(join(dir, 'gathered'));
-    try {
+  it('gathers pages into fewer transactions, each with the link of its last page', () =>
+    withIndex('gathered', async (index, driveId) => {
+      const graph = h.client();
       const links: string[] = [];
       let items = 0;
       const counting = interceptApplyBatch(index, (args) => {
@@ -133,14 +130,9 @@ describe('streams: one delta round', () => {
       assert.equal(reports.at(-1), done.pages, 'every page reported');
       assert.deepEqual(diffTrees(indexTree(index, driveId), truthTree(truth())), []);
       assert.equal(index.getDriveState(driveId)?.nextLink, undefined);
-    } finally {
-      await index.close();
-    }
-  });
-  it('reads the listings of big folders ahead at the end of the round', async () => {
-    const driveId = h.emu.info.drives[0]!.id;
-    const index = openIndex(join(dir, 'index-warm'));
-    try {
+    }));
+  it('reads the listings of big folders ahead at the end of the round', () =>
+    withIndex('index-warm', async (index, driveId) => {
       await runDelta({ graph: h.client(), index, driveId, top: 500, warmMinChildren: 50 });
       const counts = new Map<string, number>();
       for (const item of truth()) {
@@ -171,8 +163,5 @@ describe('streams: one delta round', () => {
       for (const id of [smallId!, bigId!, unlisted!]) {
         assert.ok(index.list(driveId, id).entries.some((e) => e.name === 'new here'));
       }
-    } finally {
-      await index.close();
-    }
-  });
+    }));
 });
