@@ -57,7 +57,10 @@ async function main() {
   for (let i = 0; i < 20; i++) warm.push(timeList().ms);
   warm.sort((a, b) => a - b);
   const rangeReads: number[] = [];
-  const someChild = index.getItem(driveId, index.list(driveId, wide.id).entries[0]!.id)!;
+  const { generation: _, ...someChild } = index.getItem(
+    driveId,
+    index.list(driveId, wide.id).entries[0]!.id,
+  )!;
   for (let i = 1; i <= 5; i++) {
     const item = { ...someChild, size: someChild.size + i };
     await index.applyBatch(driveId, [{ kind: 'upsert', item }], { deltaLink: state.deltaLink! });

@@ -25,8 +25,9 @@ const WIDE = 10_000;
 const SEQ_MIB = 256;
 /**
  * Read through each path before the sequential figures: a fresh FUSE server compiles its read
- * path during its first ~100 MiB (measured: 0.5 s of CPU more than a warm one for 128 MiB). The
- * warm-up reads the other round's region; every round starts a new mount, so no cache carries it.
+ * path as it goes (measured: its first 128 MiB cost 0.96–1.03 s of CPU, the next 0.47–0.51 s;
+ * 32 MiB does not cover all of it). The warm-up reads the other round's region; every round
+ * starts a new mount, so no cache carries it.
  */
 const WARMUP_MIB = 32;
 /** 4 KiB probes per round, each in a 1 MiB block nothing has read before. */
