@@ -97,8 +97,7 @@ export class BlockCache {
       this.disk?.put(key, Buffer.from(buf));
       return;
     }
-    const old = this.mem.delete(key);
-    if (old) this.release(old);
+    this.delete(key);
     const slotted = buf.length <= this.slotBytes;
     const bytes = slotted ? this.slotBytes : buf.length;
     for (const [k, evicted] of this.mem.trim(this.maxBytes - bytes)) {
