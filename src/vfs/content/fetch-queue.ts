@@ -15,7 +15,7 @@ interface Run {
 }
 
 /** Takes a block's bytes; the buffer is only valid during the call. */
-export type BlockSink = (buf: Buffer) => void;
+export type BlockSink = (blockNo: number, buf: Buffer) => void;
 
 /**
  * A block on its way. Whoever wants its bytes leaves a sink, called the moment they arrive (the
@@ -67,11 +67,10 @@ export class FetchQueue {
    * once; the run holding the last of them continues through `aheadTo` while those blocks are
    * neither cached nor on their way, so a sequential reader's demand and read-ahead share a GET.
    */
-  demand(pin: Pin, blocks: readonly number[], aheadTo: number, sinks: readonly BlockSink[]): Promise<void>[] {
+  demand(pin: Pin, blocks: readonly number[], aheadTo: number, sink: BlockSink): Promise<void>[] {
     const out: Promise<void>[] = [];
     let run: Run | undefined;
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
+    for (const b of blocks) {
       const key = blockKey(pin, b);
       let p = this.pending.get(key);
       if (p) {
@@ -84,7 +83,7 @@ export class FetchQueue {
         }
         p = this.track(key, run);
       }
-      p.sinks.push(sinks[i]!);
+      p.sinks.push(sink);
       out.push(p.promise);
     }
     if (run) {
@@ -251,7 +250,7 @@ export class FetchQueue {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    for (const sink of p.sinks) sink(buf);
+    for (const sink of p.sinks) sink(n, buf);
     p.resolve();
   }
 

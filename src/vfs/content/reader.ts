@@ -148,24 +148,22 @@ export class ContentReader {
     first: number,
     last: number,
     aheadTo: number,
-    sink: (blockNo: number, buf: Buffer) => void,
+    sink: BlockSink,
   ): Array<Promise<void>> | undefined {
     const waits: Array<Promise<void>> = [];
     const missing: number[] = [];
-    const sinks: BlockSink[] = [];
     for (let b = first; b <= last; b++) {
       const key = blockKey(pin, b);
       const hit = this.cache.get(key);
       if (hit) {
         sink(b, hit);
       } else if (this.cache.onDisk(key)) {
-        waits.push(this.fromDisk(pin, b, key, (buf) => sink(b, buf)));
+        waits.push(this.fromDisk(pin, b, key, sink));
       } else {
         missing.push(b);
-        sinks.push((buf) => sink(b, buf));
       }
     }
-    if (missing.length > 0) waits.push(...this.fetch(pin, missing, aheadTo, sinks));
+    if (missing.length > 0) waits.push(...this.fetch(pin, missing, aheadTo, sink));
     if (aheadTo > last) this.readAhead(pin, last + 1, aheadTo);
     return waits.length > 0 ? waits : undefined;
   }
@@ -207,17 +205,17 @@ export class ContentReader {
   private async fromDisk(pin: Pin, blockNo: number, key: string, sink: BlockSink): Promise<void> {
     const buf = await this.cache.fromDisk(key);
     if (buf) {
-      sink(buf);
+      sink(blockNo, buf);
       return;
     }
-    await this.fetch(pin, [blockNo], -1, [sink])[0];
+    await this.fetch(pin, [blockNo], -1, sink)[0];
   }
 
-  private fetch(pin: Pin, blocks: number[], aheadTo: number, sinks: BlockSink[]): Array<Promise<void>> {
+  private fetch(pin: Pin, blocks: number[], aheadTo: number, sink: BlockSink): Array<Promise<void>> {
     if (pin.changed || this.closed) {
       const err = pin.changed ?? new ContentError('EBADF', 'the content reader was closed');
       return blocks.map(() => Promise.reject(err));
     }
-    return this.queue.demand(pin, blocks, aheadTo, sinks);
+    return this.queue.demand(pin, blocks, aheadTo, sink);
   }
 }
