@@ -27,7 +27,7 @@ export interface ContentHandle {
   close(): void;
 }
 
-/** What a handle needs of its reader. */
+/** What a handle needs of its reader. Once `pin.changed` is set, nothing more is fetched. */
 export interface BlockSource {
   readonly blockSize: number;
   /** The block if it is in memory, synchronously. */
@@ -36,7 +36,6 @@ export interface BlockSource {
    * Hands blocks [first, last] of a read to `sink` (with the block number), at once for blocks
    * in memory and as their bytes arrive for the others; the promises, if any, settle when that
    * happened or why it could not. Read-ahead extends the fetch through `aheadTo` (-1: none).
-   * Nothing is fetched once `pin.changed` is set.
    */
   blocks(
     pin: Pin,
@@ -113,9 +112,7 @@ export class Handle implements ContentHandle {
     const bs = this.source.blockSize;
     const first = Math.floor(offset / bs);
     const last = Math.floor((end - 1) / bs);
-    let aheadTo = this.pattern.observe(offset, end);
-    if (aheadTo > this.lastBlock) aheadTo = this.lastBlock;
-    if (this.pin.changed) aheadTo = -1;
+    const aheadTo = Math.min(this.pattern.observe(offset, end), this.lastBlock);
     // A small random read costs one round trip for its own bytes, not the transfer of whole blocks.
     if (this.pattern.random) {
       const span = this.source.span(this.pin, offset, end, target, at);
@@ -152,7 +149,7 @@ export class Handle implements ContentHandle {
    */
   private aheadOf(offset: number, end: number, last: number): void {
     const aheadTo = Math.min(this.pattern.observe(offset, end), this.lastBlock);
-    if (aheadTo > last && !this.pin.changed) this.source.readAhead(this.pin, last + 1, aheadTo);
+    if (aheadTo > last) this.source.readAhead(this.pin, last + 1, aheadTo);
     this.dropBehind();
   }
 
