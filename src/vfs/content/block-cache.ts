@@ -14,8 +14,6 @@ export interface BlockCacheStats {
   bytes: number;
   entries: number;
   maxBytes: number;
-  hits: number;
-  misses: number;
   evictions: number;
   disk: DiskTierStats | undefined;
 }
@@ -46,8 +44,6 @@ export class BlockCache {
   private arena: Buffer | undefined;
   private readonly freeSlots: number[] = [];
   private slotsUsed = 0;
-  private hits = 0;
-  private misses = 0;
   private evictions = 0;
 
   constructor(opts: BlockCacheOptions) {
@@ -68,10 +64,7 @@ export class BlockCache {
 
   /** From memory only, synchronously (the hot path); valid until the next `set`. */
   get(key: string): Buffer | undefined {
-    const held = this.mem.get(key);
-    if (held) this.hits += 1;
-    else this.misses += 1;
-    return held?.buf;
+    return this.mem.get(key)?.buf;
   }
 
   /** From the disk tier (promoted back to memory), for a key `get` did not find. */
@@ -141,8 +134,6 @@ export class BlockCache {
       bytes: this.mem.bytes,
       entries: this.mem.size,
       maxBytes: this.maxBytes,
-      hits: this.hits,
-      misses: this.misses,
       evictions: this.evictions,
       disk: this.disk ? { ...this.disk.stats } : undefined,
     };
