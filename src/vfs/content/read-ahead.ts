@@ -13,8 +13,7 @@
  * Blocks a sequential reader has passed are dropped from the cache (drop-behind, see `passed`):
  * the kernel's page cache holds those pages already (auto_cache keeps them across opens while
  * the file is unchanged), and a second copy of a streamed file would push out the blocks random
- * readers come back to. It also keeps a stream within the few slots it cycles through instead
- * of touching new memory for every block, which costs more than the copy itself.
+ * readers come back to. It also keeps a stream within the few cache slots it cycles through.
  */
 export class ReadAhead {
   private end: number | undefined;
