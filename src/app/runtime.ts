@@ -101,6 +101,11 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
   }
 }
 
+/** Items the index holds over all libraries; progress counts these, since rounds repeat and resume. */
+export function indexedItems(rt: Pick<Runtime, 'index' | 'libraries'>): number {
+  return rt.libraries.reduce((s, l) => s + (rt.index.getDriveState(l.driveId)?.itemCount ?? 0), 0);
+}
+
 function tokenProvider(
   config: Config,
   caPem: string | undefined,

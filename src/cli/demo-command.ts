@@ -6,7 +6,7 @@ import { startEmbedded } from '../app/embedded.js';
 import { checkFuse } from '../app/fuse-check.js';
 import { createLogger } from '../app/logger.js';
 import { mountRuntime } from '../app/mounted.js';
-import { openRuntime } from '../app/runtime.js';
+import { indexedItems, openRuntime } from '../app/runtime.js';
 import { startTrickle } from '../app/trickle.js';
 import { silentLog } from '../emulator/http/log.js';
 import { keepServingOnStrayErrors } from './keep-alive.js';
@@ -68,10 +68,7 @@ export function registerDemoCommand(program: Command): void {
       const t0 = performance.now();
       bar.start(total, 0, { rate: 0 });
       const tick = setInterval(() => {
-        const items = rt.libraries.reduce(
-          (s, l) => s + (rt.index.getDriveState(l.driveId)?.itemCount ?? 0),
-          0,
-        );
+        const items = indexedItems(rt);
         bar.update(Math.min(items, total), { rate: Math.round(items / ((performance.now() - t0) / 1000)) });
       }, 200);
       let trickle: ReturnType<typeof startTrickle> | undefined;

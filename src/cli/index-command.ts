@@ -2,7 +2,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
-import { openRuntime } from '../app/runtime.js';
+import { indexedItems, openRuntime } from '../app/runtime.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface IndexFlags {
@@ -37,11 +37,7 @@ export function registerIndexCommand(program: Command): void {
       const started = performance.now();
       const refresh = () => {
         const statuses = rt.engine.statuses();
-        // What the index holds, not what a round has seen: rounds repeat and resume.
-        const items = rt.libraries.reduce(
-          (s, l) => s + (rt.index.getDriveState(l.driveId)?.itemCount ?? 0),
-          0,
-        );
+        const items = indexedItems(rt);
         const done = statuses.filter((s) => s.rounds > 0).length;
         bar?.setTotal(Math.max(items, 1));
         bar?.update(items, {
