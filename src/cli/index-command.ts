@@ -2,7 +2,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
-import { indexedItems, openRuntime } from '../app/runtime.js';
+import { indexedItems, openRuntime, type Runtime } from '../app/runtime.js';
 import { waitForShutdown } from './shutdown.js';
 
 interface IndexFlags {
@@ -22,32 +22,7 @@ export function registerIndexCommand(program: Command): void {
       const config = loadConfig(flags.config);
       const log = createLogger();
       const rt = await openRuntime(config, { log });
-      const bar = flags.progress
-        ? new SingleBar(
-            {
-              // Delta gives no totals up front: a count and a rate, not a bar.
-              format: 'Indexing: {value} items | {rate} items/s | {drives}',
-              clearOnComplete: false,
-              noTTYOutput: true,
-              notTTYSchedule: 2000,
-            },
-            Presets.shades_classic,
-          )
-        : undefined;
-      const started = performance.now();
-      const refresh = () => {
-        const statuses = rt.engine.statuses();
-        const items = indexedItems(rt);
-        const done = statuses.filter((s) => s.rounds > 0).length;
-        bar?.setTotal(Math.max(items, 1));
-        bar?.update(items, {
-          rate: Math.round(items / ((performance.now() - started) / 1000)),
-          drives: `${done}/${statuses.length} libraries synced`,
-        });
-      };
-      bar?.start(0, 0, { rate: 0, drives: `0/${rt.libraries.length} libraries synced` });
-      const tick = setInterval(refresh, 250);
-      tick.unref();
+      const progress = flags.progress ? showProgress(rt) : undefined;
       try {
         const first = Promise.all(rt.libraries.map((l) => rt.engine.feed(l.driveId)!.syncNow()));
         if (flags.once) {
@@ -56,9 +31,7 @@ export function registerIndexCommand(program: Command): void {
           await Promise.race([first.then(waitForShutdown), waitForShutdown()]);
         }
       } finally {
-        clearInterval(tick);
-        refresh();
-        bar?.stop();
+        progress?.stop();
         const statuses = rt.engine.statuses();
         for (const lib of rt.libraries) {
           const s = statuses.find((x) => x.driveId === lib.driveId);
@@ -70,4 +43,38 @@ export function registerIndexCommand(program: Command): void {
         await rt.close();
       }
     });
+}
+
+/** Delta gives no totals up front: a count and a rate, not a bar. Piped output gets a line every 2 s. */
+function showProgress(rt: Runtime): { stop(): void } {
+  const bar = new SingleBar(
+    {
+      format: 'Indexing: {value} items | {rate} items/s | {drives}',
+      clearOnComplete: false,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+    },
+    Presets.shades_classic,
+  );
+  const started = performance.now();
+  const refresh = () => {
+    const statuses = rt.engine.statuses();
+    const items = indexedItems(rt);
+    const done = statuses.filter((s) => s.rounds > 0).length;
+    bar.setTotal(Math.max(items, 1));
+    bar.update(items, {
+      rate: Math.round(items / ((performance.now() - started) / 1000)),
+      drives: `${done}/${statuses.length} libraries synced`,
+    });
+  };
+  bar.start(0, 0, { rate: 0, drives: `0/${rt.libraries.length} libraries synced` });
+  const tick = setInterval(refresh, 250);
+  tick.unref();
+  return {
+    stop: () => {
+      clearInterval(tick);
+      refresh();
+      bar.stop();
+    },
+  };
 }
