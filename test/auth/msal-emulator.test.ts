@@ -12,8 +12,6 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { GraphClient, TenantState } from '../../src/graph/index.js';
 import { captureLog, harness } from '../graph/fixture.js';
 
-/** The emulator registers this public client for the device code flow (EmulatorInfo does not carry it). */
-
 const tokenCalls = (emu: Emulator) => emu.server.stats.count({ route: 'oauth2 token' });
 
 describe('MSAL token providers against the emulator', () => {
