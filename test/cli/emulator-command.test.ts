@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { trustingAgent } from '../helpers/tls.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
@@ -44,7 +45,7 @@ describe('deltafs emulator --json', () => {
       assert.equal(info.drives[0]!.items, 150);
 
       // The CA file is what a client trusts; with it, the token endpoint and Graph answer.
-      const agent = new Agent({ connect: { ca: readFileSync(info.caFile as string, 'utf8') } });
+      const agent = trustingAgent(readFileSync(info.caFile as string, 'utf8'));
       try {
         const tokenRes = await request(`${info.authority}/oauth2/v2.0/token`, {
           dispatcher: agent,
