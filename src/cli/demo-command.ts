@@ -9,6 +9,7 @@ import { mountRuntime } from '../app/mounted.js';
 import { indexedItems, openRuntime } from '../app/runtime.js';
 import { startTrickle } from '../app/trickle.js';
 import { silentLog } from '../emulator/http/log.js';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
 import { wholeNumber } from './whole-number.js';
@@ -34,6 +35,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--state <dir>', 'demo state (index, certificates)', './.deltafs-demo')
     .option('--no-trickle', 'no remote edits')
     .action(async (flags: DemoFlags) => {
+      tuneHeapForStreaming();
       await checkFuse();
       const say = (s: string) => process.stderr.write(`${s}\n`);
       const state = resolve(flags.state);

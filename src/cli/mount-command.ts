@@ -11,6 +11,7 @@ import { mountRuntime } from '../app/mounted.js';
 import { openRuntime } from '../app/runtime.js';
 import { silentLog } from '../emulator/http/log.js';
 import type { Emulator } from '../emulator/index.js';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { keepServingOnStrayErrors } from './keep-alive.js';
 import { waitForShutdown } from './shutdown.js';
 import { wholeNumber } from './whole-number.js';
@@ -35,6 +36,7 @@ export function registerMountCommands(program: Command): void {
       10_000,
     )
     .action(async (mountpoint: string, flags: MountFlags) => {
+      tuneHeapForStreaming();
       await checkFuse();
       const say = (s: string) => process.stderr.write(`${s}\n`);
       let emulator: Emulator | undefined;
