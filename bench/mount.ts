@@ -11,12 +11,13 @@ import {
 import { open } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Agent, Pool, fetch as undiciFetch } from 'undici';
 import { emulatorConfig } from '../src/app/embedded.js';
 import { MiB, type Row, report } from './lib/report.js';
 import { clientToken, type SpawnedEmulator, spawnEmulator } from './lib/spawn-emulator.js';
-import { isMounted, spawnMount } from './lib/spawn-mount.js';
+import { isMounted, spawnFuseServer, spawnMount } from './lib/spawn-mount.js';
 
 const run = promisify(execFile);
 
@@ -40,7 +41,8 @@ const ms = (t0: number) => performance.now() - t0;
 
 /**
  * The mounted file system against baselines measured in the same run: `ls -l` of a 10,000-entry
- * folder vs a client that pages /children on every listing and vs the same names on tmpfs;
+ * folder vs a client that pages /children on every listing, vs the same names on tmpfs and
+ * through a fuse-native file system that answers from memory (bench/bare-fuse);
  * sequential reads vs a plain range-GET loop on the same download URL; first-byte latency of a
  * random 4 KiB read vs one round trip; cached re-reads. Once with no added latency, once with
  * 30 ms per request (set in the emulator, so it hits the mount and the baselines alike).
@@ -77,6 +79,22 @@ export async function benchMount(): Promise<Row[]> {
     }
     rows.push({ metric: 'tmpfs: ls -l 10k first', value: tmpfsFirst, unit: 'ms', note: tmp.kind });
     rows.push({ metric: 'tmpfs: ls -l 10k repeated', value: tmpfsWarm, unit: 'ms', note: 'median of 3' });
+
+    // The same names through a fuse-native file system that answers from a Map: what any
+    // listing through this binding costs before deltafs's own code runs.
+    const bare = await bareFuseListing(dir, names);
+    rows.push({
+      metric: 'bare fuse-native: ls -l 10k first',
+      value: bare.first,
+      unit: 'ms',
+      note: bare.note,
+    });
+    rows.push({
+      metric: 'bare fuse-native: ls -l 10k repeated',
+      value: bare.warm,
+      unit: 'ms',
+      note: 'median of 3',
+    });
 
     mkdirSync(mnt);
     const configFile = join(dir, 'config.json');
@@ -116,6 +134,12 @@ export async function benchMount(): Promise<Row[]> {
           unit: 'x',
         });
         rows.push({ metric: `${p}: ls -l warm, deltafs ÷ /children`, value: warm / paged, unit: 'x' });
+        rows.push({
+          metric: `${p}: ls -l cold, deltafs ÷ bare fuse-native`,
+          value: cold / bare.first,
+          unit: 'x',
+          target: '≈ 1',
+        });
         rows.push({ metric: `${p}: ls -l cold, deltafs ÷ tmpfs`, value: cold / tmpfsFirst, unit: 'x' });
         rows.push({ metric: `${p}: ls -l warm, deltafs ÷ tmpfs`, value: warm / tmpfsWarm, unit: 'x' });
 
@@ -319,6 +343,27 @@ async function ls(path: string): Promise<number> {
   const entries = stdout.split('\n').length - 2; // the "total" line and the final newline
   if (entries !== WIDE) throw new Error(`ls -l ${path} listed ${entries} entries`);
   return t;
+}
+
+/** `ls -l` of the names through bench/bare-fuse in its own process: first, and median of 3 more. */
+async function bareFuseListing(dir: string, items: GraphItem[]) {
+  const mnt = join(dir, 'bare-mnt');
+  mkdirSync(mnt);
+  const entriesFile = join(dir, 'bare-entries.json');
+  writeFileSync(entriesFile, JSON.stringify(items.map(({ name, size }) => ({ name, size }))));
+  const script = fileURLToPath(new URL('./bare-fuse.js', import.meta.url));
+  const server = await spawnFuseServer([script, mnt, entriesFile], mnt);
+  try {
+    const first = await ls(join(mnt, 'Wide'));
+    const warm = median([
+      await ls(join(mnt, 'Wide')),
+      await ls(join(mnt, 'Wide')),
+      await ls(join(mnt, 'Wide')),
+    ]);
+    return { first, warm, note: 'getattr and readdir from a Map, deltafs mount options' };
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The same names and sizes in a fresh tmpfs (sparse files: sizes cost no memory). */

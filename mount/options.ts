@@ -4,7 +4,8 @@
 //
 // Kernel caches, chosen on purpose. `ls -l` of a 10,000-entry folder (test/mount/listing-bench.ts;
 // ranges over 4 runs on a loaded 2-vCPU machine; libfuse 2.9 has no readdirplus, so every entry
-// costs one lookup round trip, 80-130 us even for a bare in-memory fuse-native file system):
+// costs one lookup round trip, 80-200 us even for a bare in-memory fuse-native file system, as
+// bench/mount's baseline measures it):
 //   timeout 0.1 s: cold 1.3-2.5 s; warm 0.9-2.0 s (entries expire during the listing itself)
 //   timeout 1 s:   cold 1.0-1.8 s; warm 0.09 s if the first listing took under 1 s, else as cold
 //   timeout 5 s:   cold 0.8-2.3 s; warm 0.08 s

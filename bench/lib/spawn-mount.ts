@@ -28,13 +28,22 @@ export function isMounted(mountpoint: string): boolean {
  * Runs `deltafs mount <mountpoint> --config <file>` as its own process, so the FUSE server never
  * shares an event loop with the bench that reads through it. Resolves once it says "Mounted".
  */
-export async function spawnMount(
+export function spawnMount(
   configFile: string,
   mountpoint: string,
   timeoutMs = 120_000,
 ): Promise<SpawnedMount> {
+  return spawnFuseServer([cli, 'mount', mountpoint, '--config', configFile], mountpoint, timeoutMs);
+}
+
+/** Runs `node <args>`, a FUSE server that says "Mounted" on stderr once it serves `mountpoint`. */
+export async function spawnFuseServer(
+  args: readonly string[],
+  mountpoint: string,
+  timeoutMs = 120_000,
+): Promise<SpawnedMount> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, 'mount', mountpoint, '--config', configFile], {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DELTAFS_LOG: 'warn' },
   });
@@ -52,7 +61,7 @@ export async function spawnMount(
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`deltafs mount exited with ${code} before it was ready:\n${stderr}`));
+        reject(new Error(`${args.join(' ')} exited with ${code} before it was ready:\n${stderr}`));
       });
     });
   } catch (err) {
