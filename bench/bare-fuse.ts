@@ -1,6 +1,7 @@
 // The floor for listing through fuse-native: a file system that answers getattr and readdir from
-// a Map, with deltafs's own mount options and op wrapper class, no index and no network. bench/mount
-// lists it as it lists deltafs, so the difference is what deltafs's own code costs.
+// a Map, mounted through deltafs's fuse-native subclass with deltafs's mount options, but with no
+// index and no network. bench/mount lists it as it lists deltafs, so the difference is what
+// deltafs's own code costs.
 //   node dist/bench/bare-fuse.js <mountpoint> <entries.json>   (JSON: [{ "name", "size" }, ...])
 // Serves the entries in one folder, /Wide; says "Mounted" on stderr; SIGINT or SIGTERM unmounts.
 
