@@ -113,7 +113,7 @@ export class RangeFetcher {
   async fetchRange(req: RangeRequest): Promise<RangeAnswer> {
     const start = req.first * req.blockSize;
     const end = Math.min(req.size, (req.last + 1) * req.blockSize);
-    const res = await this.send(req.url, start, end, req.size, req.tags, req.signal);
+    const res = await this.send(req, start, end);
     if (res.statusCode === 206) {
       await collect(res.body, start, start, end, req, false);
       return { rangeIgnored: false };
@@ -129,7 +129,7 @@ export class RangeFetcher {
    * of a 200. A 200 of a small file is split into blocks for onBlock, and the span copied from them.
    */
   async fetchSpan(req: SpanRequest): Promise<RangeAnswer> {
-    const res = await this.send(req.url, req.start, req.end, req.size, req.tags, req.signal);
+    const res = await this.send(req, req.start, req.end);
     const { from: copyFrom, to: copyTo, target, at } = req.copy;
     const copy = (chunk: Buffer, chunkStart: number) => {
       const from = Math.max(chunkStart, copyFrom);
@@ -156,15 +156,9 @@ export class RangeFetcher {
    * Sends the GET for [start, end) and checks the answer before its body is read: a 200 or 206
    * with one of the pinned tags, a 206 for exactly that range, a 200 of the pinned size.
    */
-  private async send(
-    url: string,
-    start: number,
-    end: number,
-    size: number,
-    tags: readonly string[],
-    signal: AbortSignal | undefined,
-  ): Promise<Dispatcher.ResponseData> {
-    const u = new URL(url);
+  private async send(req: PinnedGet, start: number, end: number): Promise<Dispatcher.ResponseData> {
+    const { size, tags, signal } = req;
+    const u = new URL(req.url);
     let res: Dispatcher.ResponseData;
     try {
       res = await this.pool(u.origin).request({

@@ -2,8 +2,9 @@
  * Per-handle access pattern. A read that starts near where the previous one ended is sequential
  * and grows the read-ahead window (1, 2, 4 … `max` blocks), doubling each time the reader moves
  * into a new block; anything else is random and closes the window, so random access fetches only
- * the blocks it touches, or only its own bytes when they are a small part of them (see `random`). "Near" is within two blocks (at least 256 KiB) either way: the kernel
- * sends a sequential reader's requests concurrently, and they can arrive slightly out of order.
+ * the blocks it touches, or only its own bytes when they are a small part of them (see `random`).
+ * "Near" is within two blocks (at least 256 KiB) either way: the kernel sends a sequential
+ * reader's requests concurrently, and they can arrive slightly out of order.
  *
  * The window is topped up in steps of a quarter of it, not block by block: a reader moving one
  * block on would otherwise make every read ask for one more block at the window's far end, and
