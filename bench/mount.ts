@@ -26,7 +26,8 @@ const WIDE = 10_000;
 const SEQ_MIB = 256;
 /**
  * Read through each path before the sequential figures: a fresh FUSE server compiles its read
- * path as it goes (measured: its first 128 MiB cost 0.96–1.03 s of CPU, the next 0.47–0.51 s;
+ * path and touches fresh memory as it goes (measured on two fresh mounts: its first 128 MiB cost
+ * 0.76–0.77 s of CPU with 8,000–13,000 page faults, the next 0.50–0.59 s, the third 0.46–0.49 s;
  * 32 MiB does not cover all of it). The warm-up reads the other round's region; every round
  * starts a new mount, so no cache carries it.
  */
